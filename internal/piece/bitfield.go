@@ -1,0 +1,97 @@
+package piece
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+)
+
+// Bitfield records which pieces a peer holds. Bit i is the most significant
+// bit of byte i/8 shifted right by i%8 (the BitTorrent layout), and trailing
+// bits past Len are always zero.
+type Bitfield struct {
+	n     int
+	bytes []byte
+	count int
+}
+
+// ErrBadBitfield is returned by ParseBitfield for input of the wrong length
+// or with spare bits set.
+var ErrBadBitfield = errors.New("piece: malformed bitfield")
+
+// NewBitfield returns an empty bitfield for n pieces.
+func NewBitfield(n int) Bitfield {
+	return Bitfield{n: n, bytes: make([]byte, (n+7)/8)}
+}
+
+// FullBitfield returns a bitfield for n pieces with every bit set.
+func FullBitfield(n int) Bitfield {
+	b := NewBitfield(n)
+	for i := 0; i < n; i++ {
+		b.Set(i)
+	}
+	return b
+}
+
+// ParseBitfield decodes the wire form for n pieces. The input must be exactly
+// (n+7)/8 bytes and must not set bits past n.
+func ParseBitfield(raw []byte, n int) (Bitfield, error) {
+	if n < 0 || len(raw) != (n+7)/8 {
+		return Bitfield{}, fmt.Errorf("%w: %d bytes for %d pieces", ErrBadBitfield, len(raw), n)
+	}
+	if n%8 != 0 && raw[len(raw)-1]&(0xff>>(n%8)) != 0 {
+		return Bitfield{}, fmt.Errorf("%w: spare bits set", ErrBadBitfield)
+	}
+	b := Bitfield{n: n, bytes: append([]byte(nil), raw...)}
+	for _, x := range b.bytes {
+		b.count += bits.OnesCount8(x)
+	}
+	return b, nil
+}
+
+// Len returns the number of pieces the bitfield describes.
+func (b Bitfield) Len() int { return b.n }
+
+// Count returns how many bits are set.
+func (b Bitfield) Count() int { return b.count }
+
+// Full reports whether every piece is present.
+func (b Bitfield) Full() bool { return b.count == b.n }
+
+// Has reports whether bit i is set; out-of-range indexes report false.
+func (b Bitfield) Has(i int) bool {
+	if i < 0 || i >= b.n {
+		return false
+	}
+	return b.bytes[i/8]&(0x80>>(i%8)) != 0
+}
+
+// Set sets bit i. It panics if i is out of range, as a slice index would.
+func (b *Bitfield) Set(i int) {
+	if i < 0 || i >= b.n {
+		panic(fmt.Sprintf("piece: bit %d out of range [0,%d)", i, b.n))
+	}
+	if !b.Has(i) {
+		b.bytes[i/8] |= 0x80 >> (i % 8)
+		b.count++
+	}
+}
+
+// Clear clears bit i. It panics if i is out of range.
+func (b *Bitfield) Clear(i int) {
+	if i < 0 || i >= b.n {
+		panic(fmt.Sprintf("piece: bit %d out of range [0,%d)", i, b.n))
+	}
+	if b.Has(i) {
+		b.bytes[i/8] &^= 0x80 >> (i % 8)
+		b.count--
+	}
+}
+
+// Bytes returns a copy of the wire form.
+func (b Bitfield) Bytes() []byte { return append([]byte(nil), b.bytes...) }
+
+// Clone returns an independent copy.
+func (b Bitfield) Clone() Bitfield {
+	return Bitfield{n: b.n, bytes: b.Bytes(), count: b.count}
+}
