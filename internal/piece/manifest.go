@@ -12,6 +12,7 @@ type File struct {
 // into PieceSize pieces (the last one may be shorter).
 type Manifest struct {
 	Name      string // display name and top-level file or folder name
+	Dir       bool   // true: a folder named Name holding Files; false: one file, Files[0].Path == Name
 	PieceSize int64  // power of two, 16 KiB .. 16 MiB
 	Files     []File // at least one; a single file has Path == Name
 	Pieces    []Hash // SHA-256 of each piece
@@ -25,6 +26,9 @@ func (m *Manifest) Length() int64 {
 	}
 	return n
 }
+
+// PieceOffset returns the content offset at which piece i starts.
+func (m *Manifest) PieceOffset(i int) int64 { return int64(i) * m.PieceSize }
 
 // NumPieces returns len(m.Pieces).
 func (m *Manifest) NumPieces() int { return len(m.Pieces) }
