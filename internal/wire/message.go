@@ -1,6 +1,9 @@
 package wire
 
-import "github.com/shoal-p2p/shoal/internal/piece"
+import (
+	"errors"
+	"strconv"
+)
 
 // Version is the protocol version carried in the handshake.
 const Version = 1
@@ -29,100 +32,51 @@ const (
 	TypePeers           Type = 14
 )
 
-// Message is any protocol message.
+var typeNames = [...]string{
+	TypeHandshake:       "handshake",
+	TypeBitfield:        "bitfield",
+	TypeHave:            "have",
+	TypeRequest:         "request",
+	TypeData:            "data",
+	TypeCancel:          "cancel",
+	TypeReject:          "reject",
+	TypeChoke:           "choke",
+	TypeUnchoke:         "unchoke",
+	TypeInterested:      "interested",
+	TypeNotInterested:   "not-interested",
+	TypeManifestRequest: "manifest-request",
+	TypeManifest:        "manifest",
+	TypePeers:           "peers",
+}
+
+// String returns the message type's name, or "type(N)" for an unknown type.
+func (t Type) String() string {
+	if int(t) < len(typeNames) && typeNames[t] != "" {
+		return typeNames[t]
+	}
+	return "type(" + strconv.Itoa(int(t)) + ")"
+}
+
+// Message is any protocol message. The concrete types are the value types of
+// this package (Request, not *Request), as returned by Parse.
 type Message interface {
 	// Type returns the message's type byte.
 	Type() Type
 	// Append appends the payload encoding (without the frame header) to b.
+	// It does not validate: a message outside the protocol limits encodes to
+	// bytes the receiving peer rejects.
 	Append(b []byte) []byte
 }
 
-// Role flags announced in the handshake.
-const (
-	RoleSeed        uint8 = 1 << 0 // has every piece
-	RoleHasManifest uint8 = 1 << 1 // can answer ManifestRequest
+// Errors returned by Parse and Reader.ReadMessage. They are wrapped with
+// context; test for them with errors.Is.
+var (
+	// ErrMalformed reports a payload that does not decode strictly: wrong
+	// length, trailing bytes or a value outside the protocol limits.
+	ErrMalformed = errors.New("wire: malformed message")
+	// ErrUnknownType reports a type byte this version does not define.
+	ErrUnknownType = errors.New("wire: unknown message type")
+	// ErrTooLarge reports a frame longer than the reader's maximum. It is
+	// detected from the length prefix, before the body is read.
+	ErrTooLarge = errors.New("wire: frame too large")
 )
-
-// Handshake is the first message in each direction on a new stream.
-type Handshake struct {
-	Version uint16
-	Swarm   piece.ID
-	Roles   uint8
-}
-
-// Bitfield announces every piece the sender has. Bits uses piece.Bitfield's
-// wire layout; its length is checked against the manifest by the receiver.
-type Bitfield struct {
-	Bits []byte
-}
-
-// Have announces one newly verified piece.
-type Have struct {
-	Index uint32
-}
-
-// Request asks for Length bytes of piece Index starting at Begin.
-type Request struct {
-	Index, Begin, Length uint32
-}
-
-// Data carries bytes of piece Index starting at Begin.
-type Data struct {
-	Index, Begin uint32
-	Payload      []byte
-}
-
-// Cancel withdraws an earlier Request.
-type Cancel struct {
-	Index, Begin, Length uint32
-}
-
-// Reject reasons.
-const (
-	RejectChoked   uint8 = 1 // the sender is not serving the requester now
-	RejectNotHave  uint8 = 2 // the sender does not have that piece
-	RejectTooMany  uint8 = 3 // too many pending requests from the requester
-	RejectBadRange uint8 = 4 // the range lies outside the piece
-)
-
-// Reject refuses a Request.
-type Reject struct {
-	Index, Begin, Length uint32
-	Reason               uint8
-}
-
-// Choke tells the receiver its requests will be rejected until Unchoke.
-type Choke struct{}
-
-// Unchoke tells the receiver it may send requests.
-type Unchoke struct{}
-
-// Interested tells the receiver the sender wants pieces it has.
-type Interested struct{}
-
-// NotInterested withdraws Interested.
-type NotInterested struct{}
-
-// ManifestRequest asks for the encoded manifest starting at Offset.
-type ManifestRequest struct {
-	Offset uint32
-}
-
-// Manifest carries part of the canonical manifest encoding: Data holds bytes
-// [Offset, Offset+len(Data)) of a Total-byte encoding.
-type Manifest struct {
-	Total, Offset uint32
-	Data          []byte
-}
-
-// PeerInfo is one peer in a peer-exchange message: a libp2p peer ID in its
-// binary form and its multiaddrs in binary form.
-type PeerInfo struct {
-	ID    []byte
-	Addrs [][]byte
-}
-
-// Peers is a peer-exchange message.
-type Peers struct {
-	Peers []PeerInfo
-}
