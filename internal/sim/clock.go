@@ -1,0 +1,227 @@
+package sim
+
+import (
+	"math"
+	"time"
+)
+
+// Handler receives events scheduled with AtHandler and AfterHandler. Using a
+// long-lived Handler and an argument instead of a fresh closure keeps hot
+// paths free of allocations.
+type Handler interface {
+	// Fire runs the event; arg is the value given when it was scheduled.
+	Fire(arg uint64)
+}
+
+// Timer is a handle to a scheduled event. Its zero value refers to no event.
+// Timers are small values; copy them freely.
+type Timer struct {
+	s    *Scheduler
+	slot int32
+	gen  uint32
+}
+
+// Stop cancels the event. It returns true if the call prevented the event
+// from running, and false if it had already run or been stopped.
+func (t Timer) Stop() bool {
+	if !t.Pending() {
+		return false
+	}
+	s := t.s
+	s.removeAt(int(s.pos[t.slot]))
+	s.release(t.slot)
+	return true
+}
+
+// Pending reports whether the event is still waiting to run.
+func (t Timer) Pending() bool {
+	if t.s == nil {
+		return false
+	}
+	return t.s.slots[t.slot].gen == t.gen && t.s.pos[t.slot] >= 0
+}
+
+// entry is one pending event in the heap. It carries the ordering key so
+// comparisons touch only the heap array.
+type entry struct {
+	at   int64  // virtual nanoseconds since the scheduler's start
+	seq  uint64 // insertion order; breaks ties
+	slot int32  // index into Scheduler.slots
+}
+
+// slot holds what an event runs. Slots are reused through a free list; gen
+// changes on every reuse so stale Timers are recognised. A slot's heap
+// position is kept in Scheduler.pos.
+type slot struct {
+	fn  func()
+	h   Handler
+	arg uint64
+	gen uint32
+}
+
+// Scheduler runs events in virtual time. Events due at the same instant run
+// in the order they were scheduled. It is not safe for concurrent use, and
+// Step, RunUntil and Run must not be called from inside an event.
+type Scheduler struct {
+	start time.Time
+	now   int64 // nanoseconds since start
+	seq   uint64
+	heap  []entry
+	slots []slot
+	pos   []int32 // by slot: heap index, or -1 when free (dense, for sifts)
+	free  []int32
+}
+
+// NewScheduler returns a Scheduler whose virtual clock reads start.
+// A monotonic clock reading in start is discarded.
+func NewScheduler(start time.Time) *Scheduler {
+	return &Scheduler{start: start.Round(0)}
+}
+
+// Now returns the current virtual time.
+func (s *Scheduler) Now() time.Time {
+	return s.start.Add(time.Duration(s.now))
+}
+
+// Elapsed returns the virtual time elapsed since the scheduler's start.
+func (s *Scheduler) Elapsed() time.Duration {
+	return time.Duration(s.now)
+}
+
+// Len returns the number of pending events.
+func (s *Scheduler) Len() int {
+	return len(s.heap)
+}
+
+// Next returns the time of the next pending event, and false if there is none.
+func (s *Scheduler) Next() (time.Time, bool) {
+	if len(s.heap) == 0 {
+		return time.Time{}, false
+	}
+	return s.start.Add(time.Duration(s.heap[0].at)), true
+}
+
+// At schedules fn to run at virtual time t, or now if t has passed.
+// It panics if fn is nil.
+func (s *Scheduler) At(t time.Time, fn func()) Timer {
+	if fn == nil {
+		panic("sim: nil event func")
+	}
+	return s.schedule(s.offset(t), fn, nil, 0)
+}
+
+// After schedules fn to run d after the current virtual time (now if d <= 0).
+// It panics if fn is nil.
+func (s *Scheduler) After(d time.Duration, fn func()) Timer {
+	if fn == nil {
+		panic("sim: nil event func")
+	}
+	return s.schedule(s.later(d), fn, nil, 0)
+}
+
+// AtHandler schedules h.Fire(arg) at virtual time t, or now if t has passed.
+// It panics if h is nil.
+func (s *Scheduler) AtHandler(t time.Time, h Handler, arg uint64) Timer {
+	if h == nil {
+		panic("sim: nil event handler")
+	}
+	return s.schedule(s.offset(t), nil, h, arg)
+}
+
+// AfterHandler schedules h.Fire(arg) d after the current virtual time.
+// It panics if h is nil.
+func (s *Scheduler) AfterHandler(d time.Duration, h Handler, arg uint64) Timer {
+	if h == nil {
+		panic("sim: nil event handler")
+	}
+	return s.schedule(s.later(d), nil, h, arg)
+}
+
+// Step runs the next pending event, advancing the clock to its time.
+// It returns false if there was no event to run.
+func (s *Scheduler) Step() bool {
+	if len(s.heap) == 0 {
+		return false
+	}
+	top := s.heap[0]
+	s.popMin()
+	s.now = top.at
+	sl := &s.slots[top.slot]
+	fn, h, arg := sl.fn, sl.h, sl.arg
+	s.release(top.slot)
+	if fn != nil {
+		fn()
+	} else {
+		h.Fire(arg)
+	}
+	return true
+}
+
+// RunUntil runs every event due at or before t, then sets the clock to t if
+// it is later than the current time.
+func (s *Scheduler) RunUntil(t time.Time) {
+	end := s.offset(t)
+	for len(s.heap) > 0 && s.heap[0].at <= end {
+		s.Step()
+	}
+	s.now = end
+}
+
+// Run runs events until none is pending. It does not return while events
+// keep scheduling further events.
+func (s *Scheduler) Run() {
+	for s.Step() {
+	}
+}
+
+// offset converts t to nanoseconds since start, clamped to [now, MaxInt64].
+func (s *Scheduler) offset(t time.Time) int64 {
+	return max(int64(t.Sub(s.start)), s.now)
+}
+
+// later returns now+d, clamped to [now, MaxInt64].
+func (s *Scheduler) later(d time.Duration) int64 {
+	if d <= 0 {
+		return s.now
+	}
+	if int64(d) > math.MaxInt64-s.now {
+		return math.MaxInt64
+	}
+	return s.now + int64(d)
+}
+
+// schedule queues an event at virtual nanosecond at (>= now). Exactly one
+// of fn and h is set.
+func (s *Scheduler) schedule(at int64, fn func(), h Handler, arg uint64) Timer {
+	id := s.alloc()
+	sl := &s.slots[id]
+	sl.fn, sl.h, sl.arg = fn, h, arg
+	s.seq++
+	s.heap = append(s.heap, entry{at: at, seq: s.seq, slot: id})
+	s.up(len(s.heap) - 1)
+	return Timer{s: s, slot: id, gen: sl.gen}
+}
+
+// alloc returns a free slot, growing the slot table when none is free.
+func (s *Scheduler) alloc() int32 {
+	if n := len(s.free); n > 0 {
+		id := s.free[n-1]
+		s.free = s.free[:n-1]
+		return id
+	}
+	if len(s.slots) == math.MaxInt32 {
+		panic("sim: too many pending events")
+	}
+	s.slots = append(s.slots, slot{})
+	s.pos = append(s.pos, -1)
+	return int32(len(s.slots) - 1)
+}
+
+// release clears a slot, so its closure can be collected, and frees it.
+func (s *Scheduler) release(id int32) {
+	sl := &s.slots[id]
+	sl.fn, sl.h, sl.arg = nil, nil, 0
+	s.pos[id] = -1
+	sl.gen++
+	s.free = append(s.free, id)
+}
