@@ -1,0 +1,84 @@
+package swarm
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/shoal-p2p/shoal/internal/piece"
+)
+
+// Pipeline sizing: a peer gets enough outstanding requests to cover
+// pipelineWindow of its measured download rate, clamped to
+// [minPipeline, maxPipeline] blocks. The floor keeps a new or slow peer busy
+// across a round trip; the ceiling bounds per-peer state.
+const (
+	pipelineWindow = time.Second
+	minPipeline    = 4
+	maxPipeline    = 256
+)
+
+// maxPendingServes bounds the blocks one peer may ask us to serve between two
+// Ticks; further requests are rejected with wire.RejectTooMany.
+const maxPendingServes = 512
+
+// maxEarlyHaves bounds Have messages remembered from a peer before the
+// manifest is known.
+const maxEarlyHaves = 1 << 16
+
+// blockKey names a block by piece index and offset within the piece.
+type blockKey struct {
+	index, begin uint32
+}
+
+// outReq is one of our requests that a peer has not answered yet.
+type outReq struct {
+	length uint32
+	sent   time.Time
+}
+
+// peer is the engine's view of one connection.
+type peer struct {
+	id PeerID
+
+	bits       piece.Bitfield // what they have; Len()==0 until the manifest is known
+	rawBits    []byte         // Bitfield received before the manifest
+	gotRawBits bool
+	earlyHaves []uint32 // Haves received before the manifest
+	wantCount  int      // pieces they have that we lack
+
+	amInterested, theyInterested bool
+	amChoking, theyChoking       bool
+
+	out          map[blockKey]outReq // our outstanding requests to them
+	served       int                 // Serve actions for them since the last Tick
+	snubbedUntil time.Time           // no requests to them before this (after a timeout)
+
+	down meter // bytes they send us
+	up   meter // bytes we serve them
+}
+
+func newPeer(id PeerID) *peer {
+	return &peer{id: id, amChoking: true, theyChoking: true, out: make(map[blockKey]outReq)}
+}
+
+// depth returns how many requests may be outstanding to p.
+func (p *peer) depth(blockSize uint32) int {
+	n := int(p.down.bytesPerSec() * pipelineWindow.Seconds() / float64(blockSize))
+	return min(max(n, minPipeline), maxPipeline)
+}
+
+// outKeys returns p's outstanding request keys in a deterministic order.
+func (p *peer) outKeys() []blockKey {
+	keys := make([]blockKey, 0, len(p.out))
+	for k := range p.out {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b blockKey) int {
+		if c := cmp.Compare(a.index, b.index); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.begin, b.begin)
+	})
+	return keys
+}
