@@ -9,6 +9,9 @@ import (
 // Bitfield records which pieces a peer holds. Bit i is the most significant
 // bit of byte i/8 shifted right by i%8 (the BitTorrent layout), and trailing
 // bits past Len are always zero.
+//
+// A Bitfield value shares its bytes with copies of it: use Clone before
+// handing one to code that may Set or Clear bits.
 type Bitfield struct {
 	n     int
 	bytes []byte
@@ -19,24 +22,42 @@ type Bitfield struct {
 // or with spare bits set.
 var ErrBadBitfield = errors.New("piece: malformed bitfield")
 
-// NewBitfield returns an empty bitfield for n pieces.
+// NewBitfield returns an empty bitfield for n pieces. It panics if n is
+// negative, as make would.
 func NewBitfield(n int) Bitfield {
-	return Bitfield{n: n, bytes: make([]byte, (n+7)/8)}
+	if n < 0 {
+		panic(fmt.Sprintf("piece: negative bitfield length %d", n))
+	}
+	return Bitfield{n: n, bytes: make([]byte, bitfieldBytes(n))}
 }
 
-// FullBitfield returns a bitfield for n pieces with every bit set.
+// FullBitfield returns a bitfield for n pieces with every bit set. It panics
+// if n is negative.
 func FullBitfield(n int) Bitfield {
 	b := NewBitfield(n)
-	for i := 0; i < n; i++ {
-		b.Set(i)
+	for i := range b.bytes {
+		b.bytes[i] = 0xff
 	}
+	if n%8 != 0 {
+		b.bytes[len(b.bytes)-1] = 0xff << (8 - n%8)
+	}
+	b.count = n
 	return b
+}
+
+// bitfieldBytes returns the wire length of a bitfield for n >= 0 pieces,
+// without overflowing for n near math.MaxInt.
+func bitfieldBytes(n int) int {
+	if n%8 != 0 {
+		return n/8 + 1
+	}
+	return n / 8
 }
 
 // ParseBitfield decodes the wire form for n pieces. The input must be exactly
 // (n+7)/8 bytes and must not set bits past n.
 func ParseBitfield(raw []byte, n int) (Bitfield, error) {
-	if n < 0 || len(raw) != (n+7)/8 {
+	if n < 0 || len(raw) != bitfieldBytes(n) {
 		return Bitfield{}, fmt.Errorf("%w: %d bytes for %d pieces", ErrBadBitfield, len(raw), n)
 	}
 	if n%8 != 0 && raw[len(raw)-1]&(0xff>>(n%8)) != 0 {

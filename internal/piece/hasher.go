@@ -2,6 +2,7 @@ package piece
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"hash"
 )
 
@@ -17,10 +18,19 @@ const (
 // cuts total bytes into at most 4096 pieces, capped at MaxPieceSize.
 func ChoosePieceSize(total int64) int64 {
 	size := int64(minAutoPiece)
-	for size < MaxPieceSize && (total+size-1)/size > targetMaxPieces {
+	for size < MaxPieceSize && ceilDiv(total, size) > targetMaxPieces {
 		size <<= 1
 	}
 	return size
+}
+
+// ceilDiv returns ⌈a/b⌉ for a >= 0 and b > 0 without overflowing.
+func ceilDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 {
+		q++
+	}
+	return q
 }
 
 // Hasher computes piece hashes over a stream of content written to it in
@@ -32,8 +42,12 @@ type Hasher struct {
 	sums      []Hash
 }
 
-// NewHasher returns a Hasher cutting pieces of pieceSize bytes.
+// NewHasher returns a Hasher cutting pieces of pieceSize bytes. It panics if
+// pieceSize is not positive.
 func NewHasher(pieceSize int64) *Hasher {
+	if pieceSize <= 0 {
+		panic(fmt.Sprintf("piece: non-positive piece size %d", pieceSize))
+	}
 	return &Hasher{pieceSize: pieceSize, h: sha256.New()}
 }
 

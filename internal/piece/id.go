@@ -5,7 +5,6 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // ID identifies a swarm. For static content it is the SHA-256 of the
@@ -22,6 +21,9 @@ func HashBytes(b []byte) Hash { return sha256.Sum256(b) }
 // 32 bytes, safe in URLs, file names and terminals.
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
+// idTextLen is the length of the base32 form of a 32-byte value.
+const idTextLen = 52
+
 // ErrBadID is returned when a textual swarm ID cannot be decoded.
 var ErrBadID = errors.New("piece: malformed swarm id")
 
@@ -31,17 +33,39 @@ func (id ID) String() string { return idEncoding.EncodeToString(id[:]) }
 // IsZero reports whether the ID is all zero bytes.
 func (id ID) IsZero() bool { return id == ID{} }
 
-// ParseID decodes the base32 form produced by ID.String. Upper case is
-// accepted; anything else that is not exactly 32 bytes of base32 is an error.
+// ParseID decodes the base32 form produced by ID.String. ASCII upper case is
+// accepted; anything else that is not exactly the 52-character canonical
+// base32 form of 32 bytes is an error (no line breaks, no non-zero unused
+// trailing bits), so every ID has exactly one lower-case text form.
 func ParseID(s string) (ID, error) {
-	var id ID
-	b, err := idEncoding.DecodeString(strings.ToLower(s))
+	b, err := decode32(s)
 	if err != nil {
-		return id, fmt.Errorf("%w: %v", ErrBadID, err)
+		return ID{}, fmt.Errorf("%w: %v", ErrBadID, err)
 	}
-	if len(b) != len(id) {
-		return id, fmt.Errorf("%w: %d bytes, want %d", ErrBadID, len(b), len(id))
+	return ID(b), nil
+}
+
+// decode32 decodes the canonical base32 form of a 32-byte value (IDs and
+// link keys). Its errors carry no package prefix; callers wrap them.
+func decode32(s string) ([32]byte, error) {
+	var v [32]byte
+	if len(s) != idTextLen {
+		return v, fmt.Errorf("%d characters, want %d", len(s), idTextLen)
 	}
-	copy(id[:], b)
-	return id, nil
+	lower := make([]byte, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	n, err := idEncoding.Decode(v[:], lower)
+	if err != nil {
+		return v, err
+	}
+	if n != len(v) || idEncoding.EncodeToString(v[:]) != string(lower) {
+		return v, errors.New("not canonical base32")
+	}
+	return v, nil
 }

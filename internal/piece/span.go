@@ -18,8 +18,9 @@ var ErrOutOfRange = errors.New("piece: range out of bounds")
 // Spans maps the content range [off, off+n) onto the files it covers, in
 // order. Zero-length files are skipped.
 func (m *Manifest) Spans(off, n int64) ([]Span, error) {
-	if off < 0 || n < 0 || off+n > m.Length() {
-		return nil, fmt.Errorf("%w: [%d,%d) of %d bytes", ErrOutOfRange, off, off+n, m.Length())
+	length := m.Length()
+	if off < 0 || n < 0 || off > length || n > length-off {
+		return nil, fmt.Errorf("%w: %d bytes at %d of %d", ErrOutOfRange, n, off, length)
 	}
 	var spans []Span
 	var start int64 // content offset at which file i starts
