@@ -1,0 +1,121 @@
+package gateway
+
+import (
+	"testing"
+	"time"
+)
+
+// listing summarises a window for comparison.
+type listing struct {
+	first, last uint64
+	n           int
+	discSeq     uint64
+	discs       []uint64 // sequences carrying EXT-X-DISCONTINUITY
+}
+
+func summarize(w *window) listing {
+	l := listing{n: len(w.entries), discSeq: w.discSeq}
+	if l.n > 0 {
+		l.first, l.last = w.entries[0].seq, w.entries[l.n-1].seq
+	}
+	for _, e := range w.entries {
+		if e.disc {
+			l.discs = append(l.discs, e.seq)
+		}
+	}
+	return l
+}
+
+func equalListing(a, b listing) bool {
+	if a.first != b.first || a.last != b.last || a.n != b.n || a.discSeq != b.discSeq || len(a.discs) != len(b.discs) {
+		return false
+	}
+	for i := range a.discs {
+		if a.discs[i] != b.discs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestWindowDelay(t *testing.T) {
+	tests := []struct {
+		latency time.Duration
+		target  int
+		want    time.Duration
+	}{
+		{6 * time.Second, 2, 0},
+		{10 * time.Second, 2, 4 * time.Second},
+		{6 * time.Second, 1, 3 * time.Second},
+		{6 * time.Second, 6, 0}, // cannot go below 3 target durations
+		{30 * time.Second, 4, 18 * time.Second},
+	}
+	for _, tt := range tests {
+		w := &window{target: tt.target}
+		if got := w.delay(tt.latency); got != tt.want {
+			t.Errorf("delay(%v) with target %d: got %v, want %v", tt.latency, tt.target, got, tt.want)
+		}
+	}
+}
+
+// TestWindowScript drives one window through a scripted stream of 2 s
+// segments with a 10 s target latency (delay 4 s: segment i is listed from
+// epoch + 2i + 6 s).
+func TestWindowScript(t *testing.T) {
+	const latency = 10 * time.Second
+	type step struct {
+		name    string
+		now     time.Duration
+		segs    func() []SegmentInfo
+		want    listing
+		started bool
+		ended   time.Duration // -1: no stall ended
+	}
+	// run returns segments from..to, with the given ones not ready and
+	// flagged as discontinuities.
+	run := func(from, to uint64, notReady, disc []uint64) func() []SegmentInfo {
+		return func() []SegmentInfo {
+			var out []SegmentInfo
+			for q := from; q <= to; q++ {
+				s := segAt(q)
+				s.Ready = !contains(notReady, q)
+				s.Discontinuity = contains(disc, q)
+				out = append(out, s)
+			}
+			return out
+		}
+	}
+	steps := []step{
+		{"nothing passed", 5 * time.Second, run(0, 3, nil, nil), listing{}, false, -1},
+		{"old segments not held are skipped at join", 15 * time.Second, run(0, 8, []uint64{0, 1, 2}, nil), listing{first: 3, last: 4, n: 2}, false, -1},
+		{"stops at a segment not ready", 21 * time.Second, run(0, 8, []uint64{0, 1, 2, 6}, nil), listing{first: 3, last: 5, n: 3}, true, -1},
+		{"still held back", 23 * time.Second, run(0, 9, []uint64{0, 1, 2, 6}, nil), listing{first: 3, last: 5, n: 3}, false, -1},
+		{"ready again", 24 * time.Second, run(0, 9, []uint64{0, 1, 2}, nil), listing{first: 3, last: 9, n: 7}, false, 6 * time.Second},
+		{"discontinuity listed", 34 * time.Second, run(0, 14, nil, []uint64{11}), listing{first: 5, last: 14, n: 10, discs: []uint64{11}}, false, -1},
+		{"discontinuity slides out", 48 * time.Second, run(0, 21, nil, []uint64{11}), listing{first: 12, last: 21, n: 10, discSeq: 1}, false, -1},
+		{"lost segment evicted: gap becomes a discontinuity", 58 * time.Second, run(23, 26, nil, nil), listing{first: 23, last: 26, n: 4, discSeq: 1, discs: []uint64{23}}, false, -1},
+		{"never goes back", 60 * time.Second, run(20, 27, nil, nil), listing{first: 23, last: 27, n: 5, discSeq: 1, discs: []uint64{23}}, false, -1},
+	}
+	w := &window{}
+	for _, st := range steps {
+		ch := w.update(st.segs(), at(st.now), latency)
+		if got := summarize(w); !equalListing(got, st.want) {
+			t.Errorf("%s: got %+v, want %+v", st.name, got, st.want)
+		}
+		if ch.started != st.started {
+			t.Errorf("%s: stall started %v, want %v", st.name, ch.started, st.started)
+		}
+		if gotEnded := ch.ended; gotEnded != (st.ended >= 0) || (gotEnded && ch.stalled != st.ended) {
+			t.Errorf("%s: stall ended %v after %v, want ended %v after %v", st.name, ch.ended, ch.stalled, st.ended >= 0, st.ended)
+		}
+	}
+}
+
+func contains(s []uint64, v uint64) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
