@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/shoal-p2p/shoal/internal/node"
+	"github.com/shoal-p2p/shoal/internal/piece"
+)
+
+func runGet(ctx context.Context, e *env, args []string) error {
+	fs, verbose := newFlags(e, "get", "LINK [flags]")
+	out := fs.String("out", ".", "folder to download into")
+	seed := fs.Bool("seed", false, "keep serving the content after the download completes")
+	listen := fs.String("listen", "0.0.0.0:0", "peer listen address: IP:port (TCP and QUIC) or a multiaddr")
+	stall := fs.Duration("stall-timeout", 60*time.Second, "give up when no byte arrives for this long (0: never)")
+	asJSON := fs.Bool("json", false, "print the final figures as JSON on stdout")
+	pos, err := parse(e, fs, verbose, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("%w: want exactly one LINK, got %d", errUsage, len(pos))
+	}
+	link, err := piece.ParseLink(pos[0])
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if len(link.Trackers)+len(link.Origins)+len(link.Peers) == 0 {
+		return fmt.Errorf("%w: the link names no tracker, web seed or peer to get the content from", errUsage)
+	}
+	if err := checkTrackers(ctx, link); err != nil {
+		return err
+	}
+	n, err := node.New(node.Config{
+		Swarm: link.ID, OutDir: *out, Seed: *seed, Listen: []string{*listen},
+		Trackers: link.Trackers, Origins: link.Origins, Peers: link.Peers, Logger: e.log,
+	})
+	if err != nil {
+		return err
+	}
+	err = runDownload(ctx, e, n, *stall)
+	if err != nil {
+		return err
+	}
+	st := n.Stats()
+	if *asJSON {
+		return json.NewEncoder(e.stdout).Encode(figures(n, st))
+	}
+	if path := n.FinalPath(); path != "" {
+		fmt.Fprintln(e.stdout, path)
+	}
+	return nil
+}
+
+// runDownload runs the node with a progress bar until it completes (and,
+// when seeding, until interrupted), failing when no byte arrives for stall.
+func runDownload(ctx context.Context, e *env, n *node.Node, stall time.Duration) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	errc := make(chan error, 1)
+	go func() { errc <- n.Run(ctx) }()
+	bar := newBar(e, -1, "downloading")
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	var last int64
+	lastMove := time.Now()
+	for {
+		select {
+		case err := <-errc:
+			showProgress(bar, n.Stats())
+			bar.Finish()
+			if c := context.Cause(ctx); err == nil && c != nil && !errors.Is(c, context.Canceled) {
+				return c
+			}
+			if err == nil && !n.Stats().Complete && ctx.Err() != nil {
+				return errors.New("interrupted; run the same command again to resume")
+			}
+			return err
+		case <-t.C:
+			st := n.Stats()
+			showProgress(bar, st)
+			if got := st.BytesFromPeers + st.BytesFromOrigin; got != last || st.Complete {
+				last, lastMove = got, time.Now()
+			} else if stall > 0 && time.Since(lastMove) > stall {
+				cancel(fmt.Errorf("no data for %s (%d peers connected); partial download kept for resuming", stall, st.Peers))
+			}
+		}
+	}
+}
+
+// checkTrackers fails early when the link's only sources are trackers and
+// none of them answers at all.
+func checkTrackers(ctx context.Context, link piece.Link) error {
+	if len(link.Trackers) == 0 || len(link.Peers)+len(link.Origins) > 0 {
+		return nil
+	}
+	var errs []error
+	for _, u := range link.Trackers {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err == nil {
+			var resp *http.Response
+			if resp, err = http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+				cancel()
+				return nil
+			}
+		}
+		cancel()
+		errs = append(errs, fmt.Errorf("tracker %s unreachable: %w", u, err))
+	}
+	return errors.Join(errs...)
+}
+
+// figures is the JSON form of a node's final figures.
+func figures(n *node.Node, st node.Stats) map[string]any {
+	return map[string]any{
+		"swarm":             n.Swarm().String(),
+		"path":              n.FinalPath(),
+		"complete":          st.Complete,
+		"bytes_total":       st.Total,
+		"bytes_from_peers":  st.BytesFromPeers,
+		"bytes_from_origin": st.BytesFromOrigin,
+		"bytes_uploaded":    st.BytesUploaded,
+		"bytes_wasted":      st.BytesWasted,
+		"seconds":           st.Elapsed.Seconds(),
+		"size":              formatBytes(st.Total),
+	}
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/shoal-p2p/shoal/internal/node"
+)
+
+// newBar returns a byte progress bar on stderr (max -1: unknown yet).
+func newBar(e *env, max int64, what string) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(max,
+		progressbar.OptionSetWriter(e.stderr),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionFullWidth(),
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+// showProgress updates a download bar: bytes, rate and ETA come from the
+// bar; peers and sources go in the description.
+func showProgress(bar *progressbar.ProgressBar, st node.Stats) {
+	if st.Total > 0 && bar.GetMax64() != st.Total {
+		bar.ChangeMax64(st.Total)
+	}
+	bar.Describe(fmt.Sprintf("%d peers, %s/s", st.Peers, formatBytes(int64(st.DownRate))))
+	bar.Set64(st.Have)
+}
+
+// statusLine prints a seeding node's figures to stderr every interval
+// until the returned stop function is called.
+func statusLine(ctx context.Context, e *env, n *node.Node, every time.Duration) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		var last int64 = -1
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				st := n.Stats()
+				if st.BytesUploaded == last {
+					continue
+				}
+				last = st.BytesUploaded
+				fmt.Fprintf(e.stderr, "%d peers, uploaded %s (%.2f copies), %s/s\n", st.Peers,
+					formatBytes(st.BytesUploaded), float64(st.BytesUploaded)/float64(max(st.Total, 1)),
+					formatBytes(int64(st.UpRate)))
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}

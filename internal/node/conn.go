@@ -1,0 +1,230 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/shoal-p2p/shoal/internal/piece"
+	"github.com/shoal-p2p/shoal/internal/swarm"
+	"github.com/shoal-p2p/shoal/internal/wire"
+)
+
+const (
+	protocolID       = protocol.ID(wire.ProtocolID)
+	handshakeTimeout = 10 * time.Second
+	idleTimeout      = 3 * time.Minute  // no frame at all from a peer for this long closes it
+	keepAliveEvery   = 45 * time.Second // a writer idle this long sends a keep-alive
+	maxQueued        = 8192             // frames queued to one peer before it counts as stuck
+)
+
+var errQueueFull = errors.New("node: peer send queue full")
+
+// peerConn is one handshaken stream to a peer. The loop goroutine owns its
+// registration; its reader and writer goroutines are owned by the loop's
+// WaitGroup and end when the stream is closed.
+type peerConn struct {
+	id       swarm.PeerID
+	pid      peer.ID
+	s        network.Stream
+	r        *wire.Reader // the stream's one reader: it buffers, so nothing else may read s
+	outbound bool
+
+	mu     sync.Mutex // guards queue and closed
+	queue  []outItem
+	closed bool
+	notify chan struct{} // signals the writer that queue has items
+}
+
+// outItem is a frame to send, or a block to read from storage and send.
+type outItem struct {
+	frame []byte
+	serve *serveJob
+}
+
+type serveJob struct {
+	index, begin uint32
+	off          int64 // content offset of the block
+	n            int
+}
+
+func newPeerConn(s network.Stream, r *wire.Reader, outbound bool) *peerConn {
+	pid := s.Conn().RemotePeer()
+	return &peerConn{id: swarm.PeerID(pid.String()), pid: pid, s: s, r: r, outbound: outbound, notify: make(chan struct{}, 1)}
+}
+
+// push queues an item for the writer; a peer that lets maxQueued items pile
+// up is too slow to keep and its stream is reset.
+func (pc *peerConn) push(it outItem) error {
+	pc.mu.Lock()
+	if pc.closed {
+		pc.mu.Unlock()
+		return nil
+	}
+	if len(pc.queue) >= maxQueued {
+		pc.mu.Unlock()
+		pc.close()
+		return errQueueFull
+	}
+	pc.queue = append(pc.queue, it)
+	pc.mu.Unlock()
+	select {
+	case pc.notify <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (pc *peerConn) take() ([]outItem, bool) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	q := pc.queue
+	pc.queue = nil
+	return q, pc.closed
+}
+
+// close resets the stream; the reader and writer then end.
+func (pc *peerConn) close() {
+	pc.mu.Lock()
+	already := pc.closed
+	pc.closed = true
+	pc.mu.Unlock()
+	if !already {
+		pc.s.Reset()
+		select {
+		case pc.notify <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// readLoop turns frames into loop events until the stream fails.
+func (pc *peerConn) readLoop(send func(event) bool) {
+	for {
+		pc.s.SetReadDeadline(time.Now().Add(idleTimeout))
+		m, err := pc.r.ReadMessage()
+		if err != nil {
+			send(evGone{pc: pc, err: err})
+			return
+		}
+		if !send(evMessage{pc: pc, msg: m}) {
+			return
+		}
+	}
+}
+
+// writeLoop sends queued frames and served blocks, batching writes and
+// sending keep-alives when idle.
+func (pc *peerConn) writeLoop(read func(p []byte, off int64) error) {
+	w := bufio.NewWriterSize(pc.s, 256<<10)
+	var buf []byte
+	idle := time.NewTimer(keepAliveEvery)
+	defer idle.Stop()
+	for {
+		select {
+		case <-pc.notify:
+		case <-idle.C:
+			if _, err := w.Write(wire.AppendKeepAlive(nil)); err != nil || w.Flush() != nil {
+				pc.close()
+				return
+			}
+			idle.Reset(keepAliveEvery)
+			continue
+		}
+		items, closed := pc.take()
+		if closed {
+			return
+		}
+		var err error
+		for _, it := range items {
+			if buf, err = pc.writeItem(w, buf, it, read); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = w.Flush()
+		}
+		if err != nil {
+			pc.close()
+			return
+		}
+		idle.Reset(keepAliveEvery)
+	}
+}
+
+func (pc *peerConn) writeItem(w *bufio.Writer, buf []byte, it outItem, read func([]byte, int64) error) ([]byte, error) {
+	if it.serve == nil {
+		_, err := w.Write(it.frame)
+		return buf, err
+	}
+	j := it.serve
+	buf = wire.AppendDataHeader(buf[:0], j.index, j.begin, j.n)
+	hdr := len(buf)
+	buf = append(buf, make([]byte, j.n)...)
+	if err := read(buf[hdr:], j.off); err != nil {
+		return buf, fmt.Errorf("node: read block %d+%d for %s: %w", j.index, j.begin, pc.id, err)
+	}
+	_, err := w.Write(buf)
+	return buf, err
+}
+
+// handshake exchanges Handshake messages on a fresh stream: ours first when
+// dialling, theirs first when answering. It checks version and swarm and
+// returns the stream's reader, which may already hold the frames that
+// followed the handshake.
+func handshake(s network.Stream, swarmID piece.ID, roles uint8, outbound bool) (*wire.Reader, error) {
+	s.SetDeadline(time.Now().Add(handshakeTimeout))
+	defer s.SetDeadline(time.Time{})
+	ours := wire.AppendFrame(nil, wire.Handshake{Version: wire.Version, Swarm: swarmID, Roles: roles})
+	if outbound {
+		if _, err := s.Write(ours); err != nil {
+			return nil, fmt.Errorf("node: handshake: %w", err)
+		}
+	}
+	r := wire.NewReader(s, 0)
+	m, err := r.ReadMessage()
+	if err != nil {
+		return nil, fmt.Errorf("node: handshake: %w", err)
+	}
+	hs, ok := m.(wire.Handshake)
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("node: handshake: got message type %d first", m.Type())
+	case hs.Version != wire.Version:
+		return nil, fmt.Errorf("node: handshake: peer speaks version %d, want %d", hs.Version, wire.Version)
+	case hs.Swarm != swarmID:
+		return nil, fmt.Errorf("node: handshake: peer wants swarm %s, this node serves %s", hs.Swarm, swarmID)
+	}
+	if !outbound {
+		if _, err := s.Write(ours); err != nil {
+			return nil, fmt.Errorf("node: handshake: %w", err)
+		}
+	}
+	return r, nil
+}
+
+// dial connects to a peer and opens a handshaken stream.
+func dial(ctx context.Context, n *Node, ai peer.AddrInfo, roles uint8) (*peerConn, error) {
+	ctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
+	defer cancel()
+	if err := n.host.Connect(ctx, ai); err != nil {
+		return nil, fmt.Errorf("node: connect %s: %w", ai.ID, err)
+	}
+	s, err := n.host.NewStream(ctx, ai.ID, protocolID)
+	if err != nil {
+		return nil, fmt.Errorf("node: open stream to %s: %w", ai.ID, err)
+	}
+	r, err := handshake(s, n.cfg.Swarm, roles, true)
+	if err != nil {
+		s.Reset()
+		return nil, err
+	}
+	return newPeerConn(s, r, true), nil
+}

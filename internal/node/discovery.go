@@ -1,0 +1,218 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/shoal-p2p/shoal/internal/tracker"
+	"github.com/shoal-p2p/shoal/internal/wire"
+)
+
+const (
+	dialWorkers      = 4
+	redialEvery      = 5 * time.Second  // bootstrap peers not connected are retried this often
+	defaultAnnounce  = 30 * time.Second // tracker interval when the tracker names none
+	retryAnnounce    = 10 * time.Second // after a failed announce
+	pexEvery         = 30 * time.Second
+	pexMaxPeers      = 20
+	pexMaxAddrs      = 4
+	stoppedAnnounceT = 2 * time.Second
+)
+
+// discovery finds peers (bootstrap addresses, trackers, peer exchange) and
+// dials them. It runs in one goroutine owned by Node.Run plus its workers.
+type discovery struct {
+	n *Node
+	l *loop
+}
+
+func newDiscovery(n *Node, l *loop) *discovery { return &discovery{n: n, l: l} }
+
+func (d *discovery) run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for i := 0; i < dialWorkers; i++ {
+		wg.Go(func() { d.dialer(ctx) })
+	}
+	for _, u := range d.n.cfg.Trackers {
+		wg.Go(func() { d.announceLoop(ctx, u) })
+	}
+	wg.Go(func() { d.bootstrapLoop(ctx) })
+	wg.Go(func() { d.pexLoop(ctx) })
+	wg.Wait()
+}
+
+// dialer takes candidates and opens handshaken streams to them.
+func (d *discovery) dialer(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ai := <-d.l.candidates:
+			if ai.ID == d.n.host.ID() || d.l.skipDial(ai.ID) {
+				continue
+			}
+			pc, err := dial(ctx, d.n, ai, d.l.roles())
+			if err != nil {
+				d.n.log.Debug("dial failed", "peer", ai.ID, "err", err)
+				continue
+			}
+			d.l.start(pc)
+		}
+	}
+}
+
+func (d *discovery) bootstrapLoop(ctx context.Context) {
+	t := time.NewTicker(redialEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			for _, p := range d.n.cfg.Peers {
+				ai, _ := peer.AddrInfoFromString(p)
+				d.l.offer(*ai)
+			}
+		}
+	}
+}
+
+// announceLoop announces to one tracker until ctx ends, then says stopped.
+func (d *discovery) announceLoop(ctx context.Context, url string) {
+	req := tracker.AnnounceRequest{Swarm: d.n.cfg.Swarm, PeerID: d.n.host.ID().String(), Event: "started"}
+	req.Port, req.QUICPort = d.ports()
+	wait := time.Duration(0)
+	for {
+		select {
+		case <-ctx.Done():
+			sctx, cancel := context.WithTimeout(context.Background(), stoppedAnnounceT)
+			req.Event = "stopped"
+			d.n.tracker.Announce(sctx, url, req)
+			cancel()
+			return
+		case <-time.After(wait):
+		}
+		resp, err := d.n.tracker.Announce(ctx, url, req)
+		if err != nil {
+			if !errors.Is(ctx.Err(), context.Canceled) {
+				d.n.log.Warn("tracker announce failed", "tracker", url, "err", err)
+			}
+			wait = retryAnnounce
+			continue
+		}
+		req.Event = ""
+		wait = resp.Interval
+		if wait <= 0 {
+			wait = defaultAnnounce
+		}
+		for _, p := range resp.Peers {
+			if ai, ok := addrInfo(p.ID, p.Addrs); ok {
+				d.l.offer(ai)
+			}
+		}
+	}
+}
+
+// ports returns the TCP and QUIC ports the host listens on.
+func (d *discovery) ports() (tcp, quic int) {
+	for _, a := range d.n.host.Addrs() {
+		if v, err := a.ValueForProtocol(ma.P_TCP); err == nil && tcp == 0 {
+			tcp, _ = strconv.Atoi(v)
+		}
+		if _, err := a.ValueForProtocol(ma.P_QUIC_V1); err == nil && quic == 0 {
+			v, _ := a.ValueForProtocol(ma.P_UDP)
+			quic, _ = strconv.Atoi(v)
+		}
+	}
+	return tcp, quic
+}
+
+// pexLoop asks the loop to send peer exchange messages periodically.
+func (d *discovery) pexLoop(ctx context.Context) {
+	t := time.NewTicker(pexEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.l.send(evPEX{})
+		}
+	}
+}
+
+func addrInfo(id string, addrs []string) (peer.AddrInfo, bool) {
+	pid, err := peer.Decode(id)
+	if err != nil {
+		return peer.AddrInfo{}, false
+	}
+	ai := peer.AddrInfo{ID: pid}
+	for _, s := range addrs {
+		if a, err := ma.NewMultiaddr(s); err == nil {
+			ai.Addrs = append(ai.Addrs, a)
+		}
+	}
+	return ai, len(ai.Addrs) > 0
+}
+
+// evPEX asks the loop to send each peer a sample of the others.
+type evPEX struct{}
+
+// sendPEX sends every peer up to pexMaxPeers other connected peers.
+func (l *loop) sendPEX() {
+	var all []wire.PeerInfo
+	for _, pc := range l.peers {
+		info := wire.PeerInfo{ID: []byte(pc.pid)}
+		for i, a := range l.n.host.Peerstore().Addrs(pc.pid) {
+			if i == pexMaxAddrs {
+				break
+			}
+			info.Addrs = append(info.Addrs, a.Bytes())
+		}
+		if len(info.Addrs) > 0 {
+			all = append(all, info)
+		}
+	}
+	if len(all) < 2 {
+		return
+	}
+	for _, pc := range l.peers {
+		rand.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+		var msg wire.Peers
+		for _, info := range all {
+			if len(msg.Peers) == pexMaxPeers {
+				break
+			}
+			if string(info.ID) != string(pc.pid) {
+				msg.Peers = append(msg.Peers, info)
+			}
+		}
+		pc.push(outItem{frame: wire.AppendFrame(nil, msg)})
+	}
+}
+
+// learnPeers offers the peers named in a peer exchange message to discovery.
+func (l *loop) learnPeers(px wire.Peers) {
+	for _, info := range px.Peers {
+		pid, err := peer.IDFromBytes(info.ID)
+		if err != nil {
+			continue
+		}
+		ai := peer.AddrInfo{ID: pid}
+		for _, b := range info.Addrs {
+			if a, err := ma.NewMultiaddrBytes(b); err == nil {
+				ai.Addrs = append(ai.Addrs, a)
+			}
+		}
+		if len(ai.Addrs) > 0 {
+			l.offer(ai)
+		}
+	}
+}

@@ -1,0 +1,427 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/shoal-p2p/shoal/internal/piece"
+	"github.com/shoal-p2p/shoal/internal/swarm"
+	"github.com/shoal-p2p/shoal/internal/wire"
+)
+
+// tickEvery is how often the engine's clock advances when nothing happens.
+const tickEvery = 100 * time.Millisecond
+
+// event is something the loop goroutine must feed to the engine.
+type event interface{}
+
+type (
+	evStream  struct{ pc *peerConn }
+	evMessage struct {
+		pc  *peerConn
+		msg wire.Message
+	}
+	evGone struct {
+		pc  *peerConn
+		err error
+	}
+	evVerified struct {
+		index int
+		ok    bool
+		err   error
+	}
+	evOrigin struct {
+		index int
+		data  []byte
+		err   error
+	}
+)
+
+// loop owns the engine: only its run goroutine touches eng and peers.
+type loop struct {
+	n     *Node
+	done  <-chan struct{}
+	wg    *sync.WaitGroup
+	eng   *swarm.Engine
+	peers map[swarm.PeerID]*peerConn
+
+	cpu        chan struct{}      // bounds concurrent piece hashing
+	candidates chan peer.AddrInfo // peers learnt by exchange, for discovery to dial
+
+	mu         sync.Mutex // guards registered and banned, read by discovery
+	registered map[peer.ID]bool
+	banned     map[peer.ID]bool
+
+	started  time.Time
+	finished bool
+	engErr   error
+}
+
+func newLoop(n *Node, ctx context.Context, wg *sync.WaitGroup) *loop {
+	l := &loop{
+		n:          n,
+		done:       ctx.Done(),
+		wg:         wg,
+		peers:      make(map[swarm.PeerID]*peerConn),
+		cpu:        make(chan struct{}, runtime.GOMAXPROCS(0)),
+		candidates: make(chan peer.AddrInfo, 256),
+		registered: make(map[peer.ID]bool),
+		banned:     make(map[peer.ID]bool),
+		started:    time.Now(),
+	}
+	cfg := n.cfg.Engine
+	cfg.Swarm = n.cfg.Swarm
+	cfg.Manifest = n.content.manifest()
+	cfg.Have = n.content.have
+	cfg.Origin = len(n.cfg.Origins) > 0
+	l.eng, l.engErr = swarm.New(cfg)
+	return l
+}
+
+// send hands an event to the loop unless the node is stopping.
+func (l *loop) send(ev event) bool {
+	select {
+	case l.n.events <- ev:
+		return true
+	case <-l.done:
+		return false
+	}
+}
+
+func (l *loop) go_(f func()) {
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		f()
+	}()
+}
+
+// roles returns the handshake roles this node announces.
+func (l *loop) roles() uint8 {
+	var r uint8
+	if l.n.content.manifest() != nil {
+		r |= wire.RoleHasManifest
+	}
+	if l.n.content.complete() {
+		r |= wire.RoleSeed
+	}
+	return r
+}
+
+// handleStream answers an inbound stream: handshake, then registration.
+func (l *loop) handleStream(s network.Stream) {
+	r, err := handshake(s, l.n.cfg.Swarm, l.roles(), false)
+	if err != nil {
+		l.n.log.Debug("inbound handshake failed", "peer", s.Conn().RemotePeer(), "err", err)
+		s.Reset()
+		return
+	}
+	l.start(newPeerConn(s, r, false))
+}
+
+// start registers a handshaken stream with the loop and runs its I/O.
+func (l *loop) start(pc *peerConn) {
+	if !l.send(evStream{pc: pc}) {
+		pc.close()
+		return
+	}
+	l.go_(func() { pc.writeLoop(l.n.content.readAt) })
+	l.go_(func() { pc.readLoop(l.send) })
+}
+
+func (l *loop) run(ctx context.Context) error {
+	if l.engErr != nil {
+		return fmt.Errorf("node: %w", l.engErr)
+	}
+	t := time.NewTicker(tickEvery)
+	defer t.Stop()
+	defer l.closeAll()
+	if l.n.content.complete() {
+		l.updateStats(time.Now())
+		l.n.setFinal()
+		if l.n.cfg.OutDir != "" && !l.n.cfg.Seed {
+			return nil // already complete on disk
+		}
+	}
+	for _, p := range l.n.cfg.Peers {
+		ai, _ := peer.AddrInfoFromString(p) // validated in Config.fill
+		l.offer(*ai)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev := <-l.n.events:
+			l.handle(ev, time.Now())
+		case now := <-t.C:
+			l.eng.Tick(now)
+			l.updateStats(now)
+		}
+		if err := l.flush(ctx); err != nil {
+			return err
+		}
+		if l.finished {
+			return nil
+		}
+	}
+}
+
+func (l *loop) handle(ev event, now time.Time) {
+	switch ev := ev.(type) {
+	case evStream:
+		l.register(ev.pc, now)
+	case evMessage:
+		if l.peers[ev.pc.id] != ev.pc {
+			return
+		}
+		if px, ok := ev.msg.(wire.Peers); ok {
+			l.learnPeers(px)
+			return
+		}
+		l.eng.Receive(ev.pc.id, ev.msg, now)
+	case evGone:
+		if l.peers[ev.pc.id] == ev.pc {
+			l.n.log.Debug("peer gone", "peer", ev.pc.id, "err", ev.err)
+			l.unregister(ev.pc)
+			l.eng.RemovePeer(ev.pc.id, now)
+		}
+	case evVerified:
+		if ev.err != nil {
+			l.engErr = ev.err
+			return
+		}
+		l.eng.PieceVerified(ev.index, ev.ok, now)
+	case evPEX:
+		l.sendPEX()
+	case evOrigin:
+		if ev.err != nil {
+			l.n.log.Warn("web seed fetch failed", "piece", ev.index, "err", ev.err)
+			l.eng.OriginFailed(ev.index, now)
+			return
+		}
+		l.eng.OriginData(ev.index, ev.data, now)
+	}
+}
+
+// register adds a handshaken stream as the peer's connection. When both
+// sides dialled each other at once, both keep the stream dialled by the
+// lower peer ID, so they agree without talking.
+func (l *loop) register(pc *peerConn, now time.Time) {
+	old := l.peers[pc.id]
+	switch {
+	case l.isBanned(pc.pid) || pc.pid == l.n.host.ID():
+		pc.close()
+		return
+	case old == nil && len(l.peers) >= l.n.cfg.MaxPeers:
+		pc.close()
+		return
+	case old != nil:
+		// The new stream was dialled by the lower ID when we are the lower
+		// ID and dialled it, or we are the higher ID and answered it.
+		lowerDialled := (l.n.host.ID() < pc.pid) == pc.outbound
+		if !lowerDialled {
+			pc.close()
+			return
+		}
+		l.unregister(old)
+		l.eng.RemovePeer(old.id, now)
+	}
+	l.peers[pc.id] = pc
+	l.mu.Lock()
+	l.registered[pc.pid] = true
+	l.mu.Unlock()
+	l.eng.AddPeer(pc.id, now)
+}
+
+func (l *loop) unregister(pc *peerConn) {
+	pc.close()
+	delete(l.peers, pc.id)
+	l.mu.Lock()
+	delete(l.registered, pc.pid)
+	l.mu.Unlock()
+}
+
+func (l *loop) isBanned(p peer.ID) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.banned[p]
+}
+
+// isConnected reports whether p is registered or banned (not worth dialling).
+func (l *loop) skipDial(p peer.ID) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.registered[p] || l.banned[p] || len(l.registered) >= l.n.cfg.MaxPeers
+}
+
+// offer passes a candidate peer to discovery without blocking.
+func (l *loop) offer(ai peer.AddrInfo) {
+	select {
+	case l.candidates <- ai:
+	default:
+	}
+}
+
+func (l *loop) closeAll() {
+	for _, pc := range l.peers {
+		pc.close()
+	}
+}
+
+// flush carries out the engine's pending actions.
+func (l *loop) flush(ctx context.Context) error {
+	for _, a := range l.eng.Ready() {
+		if err := l.act(ctx, a); err != nil {
+			return err
+		}
+	}
+	if l.engErr != nil {
+		return l.engErr
+	}
+	return nil
+}
+
+func (l *loop) act(ctx context.Context, a swarm.Action) error {
+	switch a := a.(type) {
+	case swarm.Send:
+		if pc := l.peers[a.Peer]; pc != nil {
+			pc.push(outItem{frame: wire.AppendFrame(nil, a.Msg)})
+		}
+	case swarm.Serve:
+		if pc := l.peers[a.Peer]; pc != nil {
+			m := l.n.content.manifest()
+			off := m.PieceOffset(int(a.Req.Index)) + int64(a.Req.Begin)
+			pc.push(outItem{serve: &serveJob{index: a.Req.Index, begin: a.Req.Begin, off: off, n: int(a.Req.Length)}})
+		}
+	case swarm.Verify:
+		l.verify(a)
+	case swarm.FetchOrigin:
+		l.fetchOrigin(ctx, a.Index)
+	case swarm.Disconnect:
+		l.disconnect(a)
+	case swarm.ManifestReady:
+		if err := l.n.content.onManifest(a.Manifest); err != nil {
+			return err
+		}
+		l.n.log.Info("manifest received", "name", a.Manifest.Name, "bytes", a.Manifest.Length(), "pieces", a.Manifest.NumPieces())
+		if l.n.content.complete() {
+			// The content was already complete on disk from an earlier run.
+			l.n.setFinal()
+			l.finished = !l.n.cfg.Seed
+		}
+	case swarm.Completed:
+		return l.complete()
+	}
+	return nil
+}
+
+func (l *loop) disconnect(a swarm.Disconnect) {
+	pc := l.peers[a.Peer]
+	if a.Ban {
+		l.n.log.Warn("banning peer", "peer", a.Peer, "reason", a.Reason)
+		if pc != nil {
+			l.mu.Lock()
+			l.banned[pc.pid] = true
+			l.mu.Unlock()
+		}
+	}
+	if pc != nil {
+		l.unregister(pc)
+		l.eng.RemovePeer(pc.id, time.Now())
+	}
+}
+
+// verify hashes a completed piece off the loop, stores it when it matches,
+// and reports back. Hashing runs on at most GOMAXPROCS goroutines at once.
+func (l *loop) verify(a swarm.Verify) {
+	m := l.n.content.manifest()
+	want := m.Pieces[a.Index]
+	off := m.PieceOffset(a.Index)
+	l.go_(func() {
+		select {
+		case l.cpu <- struct{}{}:
+		case <-l.done:
+			return
+		}
+		ok := piece.VerifyPiece(want, a.Blocks...)
+		<-l.cpu
+		var err error
+		if ok {
+			err = l.n.content.writePiece(off, a.Blocks)
+		}
+		l.send(evVerified{index: a.Index, ok: ok, err: err})
+	})
+}
+
+func (l *loop) fetchOrigin(ctx context.Context, index int) {
+	m := l.n.content.manifest()
+	origins := l.n.cfg.Origins
+	base := origins[index%len(origins)]
+	l.go_(func() {
+		data, err := l.n.origin.Fetch(ctx, base, m, m.PieceOffset(index), m.PieceLen(index))
+		l.send(evOrigin{index: index, data: data, err: err})
+	})
+}
+
+// complete finishes a download: the content moves into place and, unless
+// the node keeps seeding, the loop ends.
+func (l *loop) complete() error {
+	l.updateStats(time.Now())
+	if l.n.cfg.OutDir == "" {
+		return nil
+	}
+	final, err := l.n.content.finalize()
+	if err != nil {
+		return err
+	}
+	l.n.setFinal()
+	l.n.log.Info("download complete", "path", final)
+	l.updateStats(time.Now())
+	if !l.n.cfg.Seed {
+		l.finished = true
+	}
+	return nil
+}
+
+func (l *loop) updateStats(now time.Time) {
+	es := l.eng.Stats()
+	st := Stats{
+		PiecesHave:      es.PiecesHave,
+		PiecesTotal:     es.PiecesTotal,
+		BytesFromPeers:  es.BytesFromPeers,
+		BytesFromOrigin: es.BytesFromOrigin,
+		BytesUploaded:   es.BytesUploaded,
+		BytesWasted:     es.BytesWasted,
+		DownRate:        es.DownRate,
+		UpRate:          es.UpRate,
+		Peers:           len(l.peers),
+		Complete:        l.eng.Done(),
+		Elapsed:         now.Sub(l.started),
+	}
+	if m := l.eng.Manifest(); m != nil {
+		st.Total = m.Length()
+		st.Have = haveBytes(m, l.eng.Have())
+	}
+	l.n.mu.Lock()
+	l.n.stats = st
+	l.n.mu.Unlock()
+}
+
+func haveBytes(m *piece.Manifest, b piece.Bitfield) int64 {
+	if b.Full() {
+		return m.Length()
+	}
+	var n int64
+	for i := 0; i < m.NumPieces(); i++ {
+		if b.Has(i) {
+			n += m.PieceLen(i)
+		}
+	}
+	return n
+}

@@ -1,0 +1,278 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/shoal-p2p/shoal/internal/origin"
+	"github.com/shoal-p2p/shoal/internal/piece"
+	"github.com/shoal-p2p/shoal/internal/swarm"
+	"github.com/shoal-p2p/shoal/internal/tracker"
+)
+
+// Config describes one node serving or fetching one piece of content. The
+// zero value of every optional field means a sensible default.
+type Config struct {
+	// Swarm is the content's ID. Required unless Manifest is set.
+	Swarm piece.ID
+	// Manifest is known when sharing; nil when downloading from a link, in
+	// which case it is fetched from peers and checked against Swarm.
+	Manifest *piece.Manifest
+	// SharePath is the file or folder being shared (seed mode). Exactly one
+	// of SharePath and OutDir is set.
+	SharePath string
+	// OutDir is where a download is written (get mode).
+	OutDir string
+	// Seed keeps a download serving after it completes.
+	Seed bool
+
+	// Listen lists listen addresses: multiaddrs, or host:port which means
+	// TCP and QUIC on that port. Default 0.0.0.0:0.
+	Listen []string
+	// DataDir keeps the node's identity key; empty means a fresh identity.
+	DataDir string
+	// Trackers, Origins (web seeds) and Peers (multiaddrs with /p2p/) are
+	// the sources named by the link and flags.
+	Trackers, Origins, Peers []string
+
+	// MaxPeers caps connected peers. Default 50.
+	MaxPeers int
+	// Engine tunes the swarm engine; Swarm, Manifest, Have and Origin are
+	// filled in by the node.
+	Engine swarm.Config
+	// Logger receives structured logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Errors callers branch on.
+var (
+	ErrConfig = errors.New("node: bad config")
+	ErrExists = errors.New("node: output exists and differs from the content")
+)
+
+// Node runs one swarm over a libp2p host. Create it with New, then call Run.
+type Node struct {
+	cfg     Config
+	log     *slog.Logger
+	host    host.Host
+	content *content
+	tracker *tracker.Client
+	origin  *origin.Client
+	events  chan event
+
+	completeOnce sync.Once
+	completed    chan struct{} // closed once the content is complete
+
+	mu    sync.Mutex // guards stats and final
+	stats Stats
+	final string
+}
+
+// New validates cfg, prepares storage (verifying what a previous run left)
+// and starts the libp2p host. Close releases it if Run is never called.
+func New(cfg Config) (*Node, error) {
+	if err := cfg.fill(); err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	c, err := openContent(&cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	key, err := loadIdentity(cfg.DataDir)
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	listen, err := listenAddrs(cfg.Listen)
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	h, err := newHost(listen, key)
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	n := &Node{
+		cfg:     cfg,
+		log:     log,
+		host:    h,
+		content: c,
+		tracker: tracker.NewClient(tracker.ClientConfig{}),
+		origin:  origin.New(origin.Config{}),
+		events:  make(chan event, 256),
+
+		completed: make(chan struct{}),
+	}
+	n.stats = n.content.initialStats()
+	return n, nil
+}
+
+func (c *Config) fill() error {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if (c.SharePath == "") == (c.OutDir == "") {
+		return fmt.Errorf("%w: set exactly one of SharePath and OutDir", ErrConfig)
+	}
+	if c.SharePath != "" && c.Manifest == nil {
+		return fmt.Errorf("%w: sharing needs a manifest", ErrConfig)
+	}
+	if c.Manifest != nil {
+		c.Swarm = c.Manifest.ID()
+	}
+	if c.Swarm.IsZero() {
+		return fmt.Errorf("%w: no swarm id", ErrConfig)
+	}
+	if len(c.Listen) == 0 {
+		c.Listen = []string{"0.0.0.0:0"}
+	}
+	if c.MaxPeers == 0 {
+		c.MaxPeers = 50
+	}
+	for _, p := range c.Peers {
+		if _, err := peer.AddrInfoFromString(p); err != nil {
+			return fmt.Errorf("%w: peer address %q: %v", ErrConfig, p, err)
+		}
+	}
+	return nil
+}
+
+// listenAddrs turns host:port entries into TCP and QUIC multiaddrs.
+func listenAddrs(in []string) ([]string, error) {
+	var out []string
+	for _, a := range in {
+		if strings.HasPrefix(a, "/") {
+			if _, err := ma.NewMultiaddr(a); err != nil {
+				return nil, fmt.Errorf("%w: listen address %q: %v", ErrConfig, a, err)
+			}
+			out = append(out, a)
+			continue
+		}
+		h, p, err := net.SplitHostPort(a)
+		if err != nil {
+			return nil, fmt.Errorf("%w: listen address %q: want host:port or a multiaddr", ErrConfig, a)
+		}
+		port, err := strconv.Atoi(p)
+		ip := net.ParseIP(h)
+		if err != nil || port < 0 || port > 65535 || ip == nil {
+			return nil, fmt.Errorf("%w: listen address %q: want IP:port", ErrConfig, a)
+		}
+		fam := "ip4"
+		if ip.To4() == nil {
+			fam = "ip6"
+		}
+		out = append(out,
+			fmt.Sprintf("/%s/%s/tcp/%d", fam, ip, port),
+			fmt.Sprintf("/%s/%s/udp/%d/quic-v1", fam, ip, port))
+	}
+	return out, nil
+}
+
+// ID returns the node's libp2p peer ID.
+func (n *Node) ID() peer.ID { return n.host.ID() }
+
+// Swarm returns the ID of the content this node serves or fetches.
+func (n *Node) Swarm() piece.ID { return n.cfg.Swarm }
+
+// Addrs returns the node's dialable addresses with its /p2p/ suffix,
+// loopback included, unspecified listen addresses expanded.
+func (n *Node) Addrs() []string {
+	var out []string
+	for _, a := range n.host.Addrs() {
+		out = append(out, a.String()+"/p2p/"+n.host.ID().String())
+	}
+	return out
+}
+
+// Stats returns a snapshot of the node's figures.
+func (n *Node) Stats() Stats {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.stats
+}
+
+// Completed returns a channel closed once every piece is verified (at once
+// for a seed) and, for a download, the content has moved into place.
+func (n *Node) Completed() <-chan struct{} { return n.completed }
+
+func (n *Node) markComplete() { n.completeOnce.Do(func() { close(n.completed) }) }
+
+// FinalPath returns where completed content lives, once it is complete.
+func (n *Node) FinalPath() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.final
+}
+
+// Run serves and fetches until ctx ends or, for a download without Seed,
+// until the content is complete and moved into place. It returns nil on
+// completion or when ctx is cancelled, and the first fatal error otherwise.
+// The host is closed when Run returns.
+func (n *Node) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		n.host.Close()
+		wg.Wait()
+		n.content.close()
+	}()
+	l := newLoop(n, ctx, &wg)
+	n.host.SetStreamHandler(protocolID, l.handleStream)
+	defer n.host.RemoveStreamHandler(protocolID)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		newDiscovery(n, l).run(ctx)
+	}()
+	return l.run(ctx)
+}
+
+// Close releases the node's resources when Run was never called.
+func (n *Node) Close() error {
+	n.content.close()
+	return n.host.Close()
+}
+
+// Stats are a node's figures at one moment.
+type Stats struct {
+	Total           int64         // content length; 0 until the manifest is known
+	Have            int64         // verified bytes held
+	PiecesHave      int           // verified pieces held
+	PiecesTotal     int           // pieces in the content
+	BytesFromPeers  int64         // verified... payload bytes received from peers
+	BytesFromOrigin int64         // bytes received from web seeds
+	BytesUploaded   int64         // payload bytes served to peers
+	BytesWasted     int64         // duplicate, unrequested or failed bytes
+	DownRate        float64       // bytes per second
+	UpRate          float64       // bytes per second
+	Peers           int           // connected peers
+	Complete        bool          // every piece verified
+	Elapsed         time.Duration // since Run started
+}
+
+// setFinal records where complete content lives and signals completion.
+func (n *Node) setFinal() {
+	path := n.cfg.SharePath
+	if m := n.content.manifest(); n.cfg.OutDir != "" && m != nil {
+		path = filepath.Join(n.cfg.OutDir, m.Name)
+	}
+	n.mu.Lock()
+	n.final = path
+	n.mu.Unlock()
+	n.markComplete()
+}
