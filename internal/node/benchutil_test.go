@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/shoal-p2p/shoal/internal/piece"
@@ -40,8 +41,15 @@ func startBenchTracker(b *testing.B) string {
 // and drain err.
 func startBench(b *testing.B, cfg Config) *running {
 	b.Helper()
-	cfg.Listen = []string{"127.0.0.1:0"}
+	cfg.Listen = benchListen()
 	cfg.Logger = slog.New(slog.DiscardHandler)
+	if v := os.Getenv("SHOAL_BENCH_BLOCK"); v != "" {
+		n, _ := strconv.Atoi(v)
+		cfg.Engine.BlockSize = uint32(n)
+	}
+	if os.Getenv("SHOAL_BENCH_LOG") != "" {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	n, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -50,4 +58,11 @@ func startBench(b *testing.B, cfg Config) *running {
 	r := &running{Node: n, cancel: cancel, err: make(chan error, 1)}
 	go func() { r.err <- n.Run(ctx) }()
 	return r
+}
+
+func benchListen() []string {
+	if os.Getenv("SHOAL_BENCH_TCP") != "" {
+		return []string{"/ip4/127.0.0.1/tcp/0"}
+	}
+	return []string{"127.0.0.1:0"}
 }

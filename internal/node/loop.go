@@ -158,7 +158,9 @@ func (l *loop) run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case ev := <-l.n.events:
-			l.handle(ev, time.Now())
+			now := time.Now()
+			l.handle(ev, now)
+			l.drain(now)
 		case now := <-t.C:
 			l.eng.Tick(now)
 			l.updateStats(now)
@@ -168,6 +170,23 @@ func (l *loop) run(ctx context.Context) error {
 		}
 		if l.finished {
 			return nil
+		}
+	}
+}
+
+// maxBatch bounds how many queued events one pass handles before the
+// engine's actions are carried out.
+const maxBatch = 64
+
+// drain handles the events already waiting, so the actions they cause go
+// out together: requests answering a burst of blocks leave in one write.
+func (l *loop) drain(now time.Time) {
+	for range maxBatch - 1 {
+		select {
+		case ev := <-l.n.events:
+			l.handle(ev, now)
+		default:
+			return
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package swarm
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -42,6 +43,7 @@ type Engine struct {
 
 	avail     []int    // per piece: connected peers that have it
 	tiebreak  []uint32 // per piece: random rank breaking availability ties
+	byRank    []int    // piece indexes ordered by tiebreak, then index
 	partial   map[int]*partialPiece
 	partOrder []int // peer-downloaded partial pieces, oldest first
 	smartBan  map[int][]blockRecord
@@ -96,9 +98,14 @@ func (e *Engine) setManifest(m *piece.Manifest, have piece.Bitfield) {
 	}
 	e.avail = make([]int, n)
 	e.tiebreak = make([]uint32, n)
+	e.byRank = make([]int, n)
 	for i := range e.tiebreak {
 		e.tiebreak[i] = e.rng.Uint32()
+		e.byRank[i] = i
 	}
+	slices.SortFunc(e.byRank, func(a, b int) int {
+		return cmp.Or(cmp.Compare(e.tiebreak[a], e.tiebreak[b]), cmp.Compare(a, b))
+	})
 	e.org.sourceless = make([]time.Time, n)
 	e.stats.PiecesTotal = n
 	e.stats.PiecesHave = e.have.Count()

@@ -96,14 +96,19 @@ func (e *Engine) pickPriority(p *peer) (*partialPiece, int, bool) {
 
 // rarestFor returns the missing, unstarted piece p has that the fewest peers
 // have, ties broken by the engine's random per-piece rank; -1 if none.
+// Pieces are visited in rank order, so the first candidate that only one
+// peer has cannot be beaten and ends the scan.
 func (e *Engine) rarestFor(p *peer) int {
 	best := -1
-	for i, a := range e.avail {
-		if !p.bits.Has(i) || e.have.Has(i) || e.partial[i] != nil || e.org.inflight[i] {
+	for _, i := range e.byRank {
+		if e.have.Has(i) || !p.bits.Has(i) || e.partial[i] != nil || e.org.inflight[i] {
 			continue
 		}
-		if best < 0 || a < e.avail[best] || (a == e.avail[best] && e.tiebreak[i] < e.tiebreak[best]) {
+		if best < 0 || e.avail[i] < e.avail[best] {
 			best = i
+			if e.avail[i] <= 1 {
+				break
+			}
 		}
 	}
 	return best
