@@ -11,6 +11,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+	"golang.org/x/time/rate"
 
 	"github.com/shoal-p2p/shoal/internal/piece"
 	"github.com/shoal-p2p/shoal/internal/swarm"
@@ -122,7 +123,7 @@ func (pc *peerConn) readLoop(send func(event) bool) {
 
 // writeLoop sends queued frames and served blocks, batching writes and
 // sending keep-alives when idle.
-func (pc *peerConn) writeLoop(read func(p []byte, off int64) error) {
+func (pc *peerConn) writeLoop(done <-chan struct{}, read func(p []byte, off int64) error, limit *rate.Limiter) {
 	w := bufio.NewWriterSize(pc.s, 256<<10)
 	var buf []byte
 	idle := time.NewTimer(keepAliveEvery)
@@ -144,6 +145,15 @@ func (pc *peerConn) writeLoop(read func(p []byte, off int64) error) {
 		}
 		var err error
 		for _, it := range items {
+			if it.serve != nil && limit != nil {
+				// Blocks already buffered go out before waiting for tokens.
+				if err = w.Flush(); err == nil {
+					err = waitTokens(limit, it.serve.n, done)
+				}
+				if err != nil {
+					break
+				}
+			}
 			if buf, err = pc.writeItem(w, buf, it, read); err != nil {
 				break
 			}
@@ -173,6 +183,29 @@ func (pc *peerConn) writeItem(w *bufio.Writer, buf []byte, it outItem, read func
 	}
 	_, err := w.Write(buf)
 	return buf, err
+}
+
+var errStopped = errors.New("node: stopped")
+
+// waitTokens waits until the upload cap allows n more bytes, or done.
+func waitTokens(limit *rate.Limiter, n int, done <-chan struct{}) error {
+	r := limit.ReserveN(time.Now(), n)
+	if !r.OK() {
+		return fmt.Errorf("node: block of %d bytes exceeds the upload burst", n)
+	}
+	d := r.Delay()
+	if d == 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-done:
+		r.Cancel()
+		return errStopped
+	}
 }
 
 // handshake exchanges Handshake messages on a fresh stream: ours first when

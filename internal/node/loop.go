@@ -131,7 +131,7 @@ func (l *loop) start(pc *peerConn) {
 		pc.close()
 		return
 	}
-	l.go_(func() { pc.writeLoop(l.n.content.readAt) })
+	l.go_(func() { pc.writeLoop(l.done, l.n.content.readAt, l.n.upload) })
 	l.go_(func() { pc.readLoop(l.send) })
 }
 

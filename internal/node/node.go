@@ -15,11 +15,13 @@ import (
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
+	"golang.org/x/time/rate"
 
 	"github.com/shoal-p2p/shoal/internal/origin"
 	"github.com/shoal-p2p/shoal/internal/piece"
 	"github.com/shoal-p2p/shoal/internal/swarm"
 	"github.com/shoal-p2p/shoal/internal/tracker"
+	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
 // Config describes one node serving or fetching one piece of content. The
@@ -49,6 +51,9 @@ type Config struct {
 
 	// MaxPeers caps connected peers. Default 50.
 	MaxPeers int
+	// UploadRate caps the bytes per second this node serves to peers,
+	// across all of them; 0 means no cap.
+	UploadRate int64
 	// Engine tunes the swarm engine; Swarm, Manifest, Have and Origin are
 	// filled in by the node.
 	Engine swarm.Config
@@ -69,6 +74,7 @@ type Node struct {
 	host    host.Host
 	content *content
 	tracker *tracker.Client
+	upload  *rate.Limiter // nil: uploads are not capped
 	origin  *origin.Client
 	events  chan event
 
@@ -118,6 +124,9 @@ func New(cfg Config) (*Node, error) {
 		completed: make(chan struct{}),
 	}
 	n.stats = n.content.initialStats()
+	if cfg.UploadRate > 0 {
+		n.upload = rate.NewLimiter(rate.Limit(cfg.UploadRate), int(max(cfg.UploadRate/10, 2*wire.MaxBlockSize)))
+	}
 	return n, nil
 }
 
@@ -142,6 +151,9 @@ func (c *Config) fill() error {
 	}
 	if c.MaxPeers == 0 {
 		c.MaxPeers = 50
+	}
+	if c.UploadRate < 0 {
+		return fmt.Errorf("%w: negative upload rate", ErrConfig)
 	}
 	for _, p := range c.Peers {
 		if _, err := peer.AddrInfoFromString(p); err != nil {
