@@ -19,6 +19,8 @@ func runGet(ctx context.Context, e *env, args []string) error {
 	listen := fs.String("listen", "0.0.0.0:0", "peer listen address: IP:port (TCP and QUIC) or a multiaddr")
 	stall := fs.Duration("stall-timeout", 60*time.Second, "give up when no byte arrives for this long (0: never)")
 	asJSON := fs.Bool("json", false, "print the final figures as JSON on stdout")
+	var maxUp byteSize
+	fs.Var(&maxUp, "max-upload", "cap on upload bytes per second when seeding, e.g. 10MB (0: none)")
 	pos, err := parse(e, fs, verbose, args)
 	if err != nil {
 		return err
@@ -38,7 +40,7 @@ func runGet(ctx context.Context, e *env, args []string) error {
 	}
 	n, err := node.New(node.Config{
 		Swarm: link.ID, OutDir: *out, Seed: *seed, Listen: []string{*listen},
-		Trackers: link.Trackers, Origins: link.Origins, Peers: link.Peers, Logger: e.log,
+		Trackers: link.Trackers, Origins: link.Origins, Peers: link.Peers, UploadRate: int64(maxUp), Logger: e.log,
 	})
 	if err != nil {
 		return err

@@ -22,6 +22,8 @@ func runShare(ctx context.Context, e *env, args []string) error {
 	trackerListen := fs.String("tracker-listen", "0.0.0.0:0", "address of the embedded tracker")
 	data := fs.String("data", defaultDataDir(), "folder for this node's identity key")
 	pieceSize := fs.Int64("piece-size", 0, "piece size in bytes (power of two); 0 chooses one")
+	var maxUp byteSize
+	fs.Var(&maxUp, "max-upload", "cap on upload bytes per second, e.g. 10MB (0: none)")
 	pos, err := parse(e, fs, verbose, args)
 	if err != nil {
 		return err
@@ -50,7 +52,7 @@ func runShare(ctx context.Context, e *env, args []string) error {
 	}
 	n, err := node.New(node.Config{
 		Manifest: m, SharePath: path, Listen: []string{*listen}, DataDir: *data,
-		Trackers: trackers, Origins: origins, Logger: e.log,
+		Trackers: trackers, Origins: origins, UploadRate: int64(maxUp), Logger: e.log,
 	})
 	if err != nil {
 		return err
