@@ -40,6 +40,7 @@ func commands() []command {
 		{"share", "PATH [flags]", "share a file or folder; prints its link and seeds until interrupted", runShare},
 		{"get", "LINK [flags]", "download what a link names, verified, from peers and web seeds", runGet},
 		{"tracker", "[flags]", "run a standalone tracker", runTracker},
+		{"sim", "[--scenario FILE] [flags]", "simulate a swarm of real engines over virtual time", runSim},
 	}
 }
 

@@ -50,4 +50,17 @@
 // BytesReceived every byte delivered to it, and BytesDropped every byte it sent
 // that was lost or dropped because an end was removed. Summed over all nodes,
 // sent = received + dropped + bytes still in flight.
+//
+// # File swarms
+//
+// Run drives one real swarm.Engine per node over a Scheduler and a Network,
+// as described by a Scenario (JSON, see testdata/scenarios), and returns a
+// Result with the figures of DESIGN.md (Measures): completion times against
+// the fluid bound FileBound, origin egress, overhead, waste and bans. The
+// driver stands in for the runtime: a tracker that introduces joining nodes
+// to random peers (NAT'd nodes only dial out), handshakes, per-node upload
+// queues that honour Cancel, an HTTP origin node, churn, and hostile
+// behaviour (liars, corrupt peers, free riders). Payloads are sub-slices of
+// one shared content buffer, so memory does not grow with nodes × size, and
+// pieces are verified by address instead of by hashing.
 package sim

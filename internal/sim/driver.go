@@ -1,0 +1,302 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"time"
+
+	"github.com/shoal-p2p/shoal/internal/piece"
+	"github.com/shoal-p2p/shoal/internal/swarm"
+)
+
+// Driver constants.
+const (
+	tickPeriod     = 100 * time.Millisecond // swarm.Engine.Tick period per node
+	announcePeriod = 30 * time.Second       // tracker re-announce of short-handed nodes
+	controlUp      = 1e6 / 8                // uplink (bytes/s) of a free rider, which sends only control messages
+)
+
+// simStart is the virtual clock's origin; results are relative to it.
+var simStart = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// role is what a node does in the swarm.
+type role uint8
+
+const (
+	roleLeecher role = iota // honest downloader (free riders included)
+	roleSeeder              // starts with the content
+	roleLiar                // claims every piece, never serves
+	roleCorrupt             // claims every piece, serves wrong bytes
+	roleOrigin              // HTTP origin; no engine
+)
+
+var roleNames = [...]string{"leecher", "seeder", "liar", "corrupt", "origin"}
+
+func (r role) String() string   { return roleNames[r] }
+func (r role) hostile() bool    { return r == roleLiar || r == roleCorrupt }
+func (r role) startsFull() bool { return r == roleSeeder || r.hostile() }
+
+// profile is what a node is before it joins.
+type profile struct {
+	role     role
+	up, down float64 // nominal capacities, bytes/s (a free rider's up is 0)
+	nat      bool    // cannot be dialled
+	free     bool    // free rider: never unchokes or serves
+	latency  time.Duration
+}
+
+// simNode is one node of the run.
+type simNode struct {
+	profile
+	id      NodeID
+	pid     swarm.PeerID
+	eng     *swarm.Engine // nil for the origin
+	alive   bool
+	initial bool          // part of the initial audience
+	joined  time.Duration // since simStart
+	done    time.Duration // completion (since simStart); -1 until then
+	left    time.Duration // departure; -1 while present
+	peers   []NodeID      // sorted: connecting or connected
+	upq     []serveJob    // blocks waiting for the uplink
+	qhead   int           // first live index of upq
+	pumping bool          // a pump event is scheduled
+	final   swarm.Stats   // engine counters when it left
+}
+
+// serveJob is a block a node has agreed to serve.
+type serveJob struct {
+	to                   NodeID
+	index, begin, length uint32
+	dead                 bool // cancelled
+}
+
+// Options are the non-scenario inputs of Run.
+type Options struct {
+	// Trace, when set, receives one line per event and engine action, in
+	// order: the same scenario always writes the same trace.
+	Trace io.Writer
+	// Progress, when set, is called at every sample of the time series.
+	Progress func(Progress)
+}
+
+// Progress is a snapshot reported during a run.
+type Progress struct {
+	Elapsed   time.Duration // virtual time
+	Completed int           // honest leechers done
+	Leechers  int           // honest leechers joined so far
+}
+
+// driver runs one file scenario: it owns the scheduler, the network and
+// one swarm.Engine per node, and translates actions into network traffic.
+type driver struct {
+	sc    Scenario
+	opt   Options
+	s     *Scheduler
+	net   *Network
+	m     *piece.Manifest
+	truth []byte // the content: every genuine payload is a sub-slice of it
+	bad   []byte // what corrupt peers send
+	full  piece.Bitfield
+
+	setupRNG, trackRNG, churnRNG *rand.Rand
+
+	nodes     []*simNode // by NodeID
+	byPID     map[swarm.PeerID]NodeID
+	present   []NodeID // nodes a tracker hands out, in join order
+	conns     map[uint64]connState
+	origin    NodeID // -1: none
+	envs      []*envelope
+	deliverFn func(any)
+	scratch   []byte
+
+	pendingJoins int // initial audience not joined yet
+	incomplete   int // present honest leechers not done
+	stop         bool
+	err          error
+	meas         measures
+}
+
+// measures are the counters behind Result.
+type measures struct {
+	leechers, completed, leftIncomplete int
+	unique, downBytes                   int64
+	bans                                []ban
+	series                              []Sample
+	lastDown, lastOrigin                int64
+	lastAt                              time.Duration
+}
+
+// ban is one Disconnect{Ban: true}.
+type ban struct{ by, of NodeID }
+
+// newDriver builds the network, the seeder and the origin for sc.
+func newDriver(sc Scenario, opt Options, truth []byte) (*driver, error) {
+	f := sc.Files
+	n := int((int64(f.Size) + int64(f.PieceSize) - 1) / int64(f.PieceSize))
+	d := &driver{
+		sc:  sc,
+		opt: opt,
+		s:   NewScheduler(simStart),
+		m: &piece.Manifest{Name: "sim.bin", PieceSize: int64(f.PieceSize),
+			Files: []piece.File{{Path: "sim.bin", Size: int64(f.Size)}}, Pieces: make([]piece.Hash, n)},
+		truth:    truth,
+		bad:      badBlock(),
+		full:     piece.FullBitfield(n),
+		setupRNG: rand.New(rand.NewPCG(sc.Seed, 1)),
+		trackRNG: rand.New(rand.NewPCG(sc.Seed, 2)),
+		churnRNG: rand.New(rand.NewPCG(sc.Seed, 3)),
+		byPID:    make(map[swarm.PeerID]NodeID),
+		conns:    make(map[uint64]connState),
+		origin:   -1,
+	}
+	d.net = NewNetwork(d.s, NetConfig{Seed: sc.Seed})
+	if sc.Origin.Enabled {
+		d.origin = d.addNode(profile{role: roleOrigin, up: mbps(sc.Origin.Mbps), latency: d.drawLatency()}).id
+	}
+	if sc.Seeder.UpMbps > 0 {
+		d.join(profile{role: roleSeeder, up: mbps(sc.Seeder.UpMbps), latency: d.drawLatency()}, false)
+	}
+	return d, d.err
+}
+
+// badBlock returns the payload corrupt peers send: never equal to a block
+// of the content, so smart-ban hashing tells them apart.
+func badBlock() []byte {
+	b := make([]byte, swarm.MaxBlockSize)
+	for i := range b {
+		b[i] = byte(i*7 + 1)
+	}
+	return b
+}
+
+// run schedules the audience and runs until every honest leecher is done,
+// the duration cap passes or ctx is cancelled.
+func (d *driver) run(ctx context.Context, audience []profile) error {
+	d.scheduleJoins(audience)
+	d.s.After(announcePeriod, d.announce)
+	d.s.After(0, func() { d.sample(ctx) })
+	limit := simStart.Add(time.Duration(d.sc.Duration))
+	for !d.stop && d.err == nil {
+		t, ok := d.s.Next()
+		if !ok || t.After(limit) {
+			break
+		}
+		d.s.Step()
+	}
+	if d.err != nil {
+		return d.err
+	}
+	if !d.stop {
+		d.s.RunUntil(limit)
+	}
+	d.record()
+	return nil
+}
+
+// scheduleJoins schedules the initial audience: all at once for a flash
+// crowd, evenly spread over the ramp otherwise.
+func (d *driver) scheduleJoins(audience []profile) {
+	d.pendingJoins = len(audience)
+	ramp := d.sc.Audience.Join.Ramp
+	for i, p := range audience {
+		at := time.Duration(0)
+		if len(audience) > 1 {
+			at = ramp * time.Duration(i) / time.Duration(len(audience)-1)
+		}
+		d.s.After(at, func() {
+			d.pendingJoins--
+			d.join(p, true)
+		})
+	}
+}
+
+// now returns the virtual time since simStart.
+func (d *driver) now() time.Duration { return d.s.Elapsed() }
+
+// checkStop ends the run once nobody is left to wait for.
+func (d *driver) checkStop() {
+	if d.pendingJoins == 0 && d.incomplete == 0 {
+		d.stop = true
+	}
+}
+
+// addNode adds p to the network without an engine.
+func (d *driver) addNode(p profile) *simNode {
+	up := p.up
+	if p.free {
+		up = controlUp
+	}
+	id := d.net.AddNode(int64(up), int64(p.down))
+	if err := d.net.SetAccessLatency(id, p.latency); err != nil {
+		d.fail(err)
+	}
+	n := &simNode{profile: p, id: id, pid: swarm.PeerID(fmt.Sprintf("n%d", id)),
+		alive: true, joined: d.now(), done: -1, left: -1}
+	d.nodes = append(d.nodes, n)
+	d.byPID[n.pid] = id
+	return n
+}
+
+// newEngine gives n its swarm engine.
+func (d *driver) newEngine(n *simNode) {
+	cfg := swarm.Config{
+		Manifest:    d.m,
+		BlockSize:   uint32(d.sc.Engine.BlockSize),
+		UploadSlots: d.sc.Engine.UploadSlots,
+		Origin:      d.origin >= 0 && n.role == roleLeecher,
+		Seed:        d.sc.Seed*0x9e3779b97f4a7c15 + uint64(n.id),
+	}
+	if n.role.startsFull() {
+		cfg.Have = d.full
+	}
+	eng, err := swarm.New(cfg)
+	if err != nil {
+		d.fail(fmt.Errorf("sim: engine of %s: %w", n.pid, err))
+		return
+	}
+	n.eng = eng
+}
+
+// fail stops the run with err.
+func (d *driver) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+}
+
+// tickEvents ticks engines; the argument is the NodeID.
+type tickEvents driver
+
+// Fire ticks one engine and schedules its next tick.
+func (t *tickEvents) Fire(arg uint64) {
+	d := (*driver)(t)
+	n := d.nodes[arg]
+	if !n.alive {
+		return
+	}
+	n.eng.Tick(d.s.Now())
+	d.drain(n)
+	d.s.AfterHandler(tickPeriod, t, arg)
+}
+
+// sample appends a point to the time series and reports progress.
+func (d *driver) sample(ctx context.Context) {
+	if err := ctx.Err(); err != nil {
+		d.fail(fmt.Errorf("sim: %w", err))
+		return
+	}
+	d.record()
+	if d.opt.Progress != nil {
+		d.opt.Progress(Progress{Elapsed: d.now(), Completed: d.meas.completed, Leechers: d.meas.leechers})
+	}
+	d.s.After(time.Duration(d.sc.Sample), func() { d.sample(ctx) })
+}
+
+// errNoHonest is returned for an audience without an honest leecher.
+var errNoHonest = errors.New("sim: the audience has no honest leecher")
+
+// mbps converts Mbit/s to bytes/s.
+func mbps(v float64) float64 { return v * 1e6 / 8 }

@@ -1,0 +1,258 @@
+package sim
+
+import (
+	"fmt"
+
+	"github.com/shoal-p2p/shoal/internal/swarm"
+	"github.com/shoal-p2p/shoal/internal/wire"
+)
+
+// Sizes of the messages the runtime adds around the engine's: a handshake
+// frame each way per connection, and an HTTP request and response header
+// per origin fetch.
+const (
+	helloSize      = 4 + 1 + 2 + 32 + 1
+	originReqSize  = 300
+	originRespHead = 300
+)
+
+// envelope kinds.
+const (
+	kindMsg        uint8 = iota // an engine message
+	kindHello                   // handshake from the dialler
+	kindHelloAck                // handshake answer
+	kindOriginReq               // HTTP GET of a piece
+	kindOriginData              // HTTP response with the piece
+)
+
+// envelope is a message in flight; envelopes are reused through a free list
+// so delivering a message allocates nothing in the driver.
+type envelope struct {
+	kind     uint8
+	from, to NodeID
+	index    int
+	msg      wire.Message
+}
+
+// drain performs n's pending actions until the engine has none left.
+func (d *driver) drain(n *simNode) {
+	for {
+		acts := n.eng.Ready()
+		if len(acts) == 0 {
+			return
+		}
+		for _, a := range acts {
+			d.handle(n, a)
+		}
+	}
+}
+
+// handle performs one action of node n.
+func (d *driver) handle(n *simNode, a swarm.Action) {
+	if d.opt.Trace != nil {
+		fmt.Fprintf(d.opt.Trace, "%v %s %v\n", d.now(), n.pid, a)
+	}
+	switch a := a.(type) {
+	case swarm.Send:
+		if n.free {
+			if _, ok := a.Msg.(wire.Unchoke); ok {
+				return // a free rider never unchokes anyone
+			}
+		}
+		d.send(n.id, d.byPID[a.Peer], a.Msg)
+	case swarm.Serve:
+		d.onServe(n, a)
+	case swarm.Verify:
+		ok := d.genuine(a.Index, a.Blocks)
+		if ok {
+			d.meas.unique += d.m.PieceLen(a.Index)
+		}
+		n.eng.PieceVerified(a.Index, ok, d.s.Now())
+	case swarm.FetchOrigin:
+		d.post(kindOriginReq, n.id, d.origin, a.Index, nil, originReqSize)
+	case swarm.Disconnect:
+		d.onDisconnect(n, a)
+	case swarm.Completed:
+		d.onCompleted(n)
+	}
+}
+
+// genuine reports whether blocks are piece i of the content. Payloads are
+// never copied, so a genuine block is the sub-slice of d.truth at its
+// offset: comparing addresses replaces hashing.
+func (d *driver) genuine(i int, blocks [][]byte) bool {
+	off := d.m.PieceOffset(i)
+	end := off + d.m.PieceLen(i)
+	for _, b := range blocks {
+		if len(b) == 0 || off+int64(len(b)) > end || &b[0] != &d.truth[off] {
+			return false
+		}
+		off += int64(len(b))
+	}
+	return off == end
+}
+
+// send puts an engine message on the network.
+func (d *driver) send(from, to NodeID, m wire.Message) {
+	d.post(kindMsg, from, to, 0, m, d.frameSize(m))
+}
+
+// frameSize returns the encoded length of m: wire.AppendFrame's, computed
+// without copying a Data payload.
+func (d *driver) frameSize(m wire.Message) int {
+	if dm, ok := m.(wire.Data); ok {
+		return 4 + 1 + 8 + len(dm.Payload)
+	}
+	d.scratch = wire.AppendFrame(d.scratch[:0], m)
+	return len(d.scratch)
+}
+
+// post sends an envelope of size bytes.
+func (d *driver) post(kind uint8, from, to NodeID, index int, m wire.Message, size int) {
+	var e *envelope
+	if k := len(d.envs); k > 0 {
+		e = d.envs[k-1]
+		d.envs = d.envs[:k-1]
+	} else {
+		e = new(envelope)
+	}
+	*e = envelope{kind: kind, from: from, to: to, index: index, msg: m}
+	d.net.Send(from, to, size, e, d.deliverFunc())
+}
+
+// deliverFunc returns the network's delivery callback, created once.
+func (d *driver) deliverFunc() func(any) {
+	if d.deliverFn == nil {
+		d.deliverFn = d.deliver
+	}
+	return d.deliverFn
+}
+
+// deliver handles an envelope arriving at its destination. The network only
+// delivers between live nodes.
+func (d *driver) deliver(payload any) {
+	e := payload.(*envelope)
+	env := *e
+	*e = envelope{}
+	d.envs = append(d.envs, e)
+	switch env.kind {
+	case kindMsg:
+		d.deliverMsg(env)
+	case kindHello:
+		d.onHello(env)
+	case kindHelloAck:
+		d.onHelloAck(env)
+	case kindOriginReq:
+		size := originRespHead + int(d.m.PieceLen(env.index))
+		d.post(kindOriginData, d.origin, env.from, env.index, nil, size)
+	case kindOriginData:
+		d.onOriginData(env)
+	}
+}
+
+// deliverMsg hands an engine message to its receiver if the connection is
+// still open.
+func (d *driver) deliverMsg(env envelope) {
+	if d.conns[pairKey(env.from, env.to)] != connOpen {
+		return
+	}
+	to := d.nodes[env.to]
+	switch m := env.msg.(type) {
+	case wire.Cancel:
+		to.cancelServe(env.from, m)
+	case wire.Data:
+		if to.role == roleLeecher {
+			d.meas.downBytes += int64(len(m.Payload))
+		}
+	}
+	to.eng.Receive(d.nodes[env.from].pid, env.msg, d.s.Now())
+	d.drain(to)
+}
+
+// onOriginData hands a piece fetched from the origin to its engine.
+func (d *driver) onOriginData(env envelope) {
+	n := d.nodes[env.to]
+	off := d.m.PieceOffset(env.index)
+	size := d.m.PieceLen(env.index)
+	d.meas.downBytes += size
+	n.eng.OriginData(env.index, d.truth[off:off+size], d.s.Now())
+	d.drain(n)
+}
+
+// onServe queues a block for n's uplink; a liar or free rider never serves.
+func (d *driver) onServe(n *simNode, a swarm.Serve) {
+	if n.role == roleLiar || n.free {
+		return
+	}
+	to := d.byPID[a.Peer]
+	n.upq = append(n.upq, serveJob{to: to, index: a.Req.Index, begin: a.Req.Begin, length: a.Req.Length})
+	d.pump(n)
+}
+
+// pumpEvents resumes a node's uploads when its uplink is idle; the argument
+// is the NodeID.
+type pumpEvents driver
+
+// Fire pumps the node's upload queue.
+func (p *pumpEvents) Fire(arg uint64) {
+	d := (*driver)(p)
+	n := d.nodes[arg]
+	n.pumping = false
+	if n.alive {
+		d.pump(n)
+	}
+}
+
+// pump hands queued blocks to the uplink one at a time, each when the
+// previous one has left, as a runtime with a small socket buffer does: a
+// Cancel can still withdraw a block that has not started.
+func (d *driver) pump(n *simNode) {
+	for n.qhead < len(n.upq) && d.net.Backlog(n.id) == 0 {
+		j := n.upq[n.qhead]
+		n.qhead++
+		if j.dead || d.conns[pairKey(n.id, j.to)] != connOpen {
+			continue
+		}
+		var payload []byte
+		if n.role == roleCorrupt {
+			payload = d.bad[:j.length]
+		} else {
+			off := d.m.PieceOffset(int(j.index)) + int64(j.begin)
+			payload = d.truth[off : off+int64(j.length)]
+		}
+		d.send(n.id, j.to, wire.Data{Index: j.index, Begin: j.begin, Payload: payload})
+	}
+	switch {
+	case n.qhead == len(n.upq):
+		n.upq, n.qhead = n.upq[:0], 0
+	case n.qhead > 64 && 2*n.qhead > len(n.upq):
+		n.upq = append(n.upq[:0], n.upq[n.qhead:]...)
+		n.qhead = 0
+	}
+	if n.qhead < len(n.upq) && !n.pumping {
+		n.pumping = true
+		d.s.AfterHandler(d.net.Backlog(n.id), (*pumpEvents)(d), uint64(n.id))
+	}
+}
+
+// cancelServe withdraws a queued block that peer no longer wants.
+func (n *simNode) cancelServe(peer NodeID, c wire.Cancel) {
+	for i := n.qhead; i < len(n.upq); i++ {
+		j := &n.upq[i]
+		if j.to == peer && j.index == c.Index && j.begin == c.Begin && !j.dead {
+			j.dead = true
+			return
+		}
+	}
+}
+
+// onCompleted records that leecher n has every piece.
+func (d *driver) onCompleted(n *simNode) {
+	if n.role != roleLeecher || n.done >= 0 {
+		return
+	}
+	n.done = d.now()
+	d.meas.completed++
+	d.incomplete--
+	d.checkStop()
+}

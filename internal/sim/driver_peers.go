@@ -1,0 +1,302 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/shoal-p2p/shoal/internal/swarm"
+)
+
+// connState is the state of a pair of nodes. A pair is connected at most
+// once: after it closes it stays closed.
+type connState uint8
+
+const (
+	connNone    connState = iota
+	connDialing           // handshake on its way to the dialled node
+	connOpen              // the dialled node has the dialler as a peer
+	connClosed
+)
+
+// pairKey names an unordered pair of nodes.
+func pairKey(a, b NodeID) uint64 {
+	if a > b {
+		a, b = b, a
+	}
+	return uint64(a)<<32 | uint64(uint32(b))
+}
+
+// join adds a node with an engine, introduces it to peers like a tracker
+// would and starts its ticks (and its departure under churn).
+func (d *driver) join(p profile, initial bool) {
+	n := d.addNode(p)
+	n.initial = initial
+	d.newEngine(n)
+	if n.eng == nil {
+		return
+	}
+	if d.opt.Trace != nil {
+		fmt.Fprintf(d.opt.Trace, "%v %s join %s up=%.0f nat=%t free=%t\n", d.now(), n.pid, p.role, p.up, p.nat, p.free)
+	}
+	if p.role == roleLeecher {
+		d.meas.leechers++
+		d.incomplete++
+	}
+	d.introduce(n, d.sc.Audience.Peers)
+	d.present = append(d.present, n.id)
+	d.s.AfterHandler(time.Duration(d.setupRNG.Int64N(int64(tickPeriod))), (*tickEvents)(d), uint64(n.id))
+	if rate := d.sc.Churn.LeavePerMin; rate > 0 && p.role == roleLeecher {
+		life := time.Duration(d.churnRNG.ExpFloat64() / rate * float64(time.Minute))
+		d.s.After(life, func() { d.leave(n) })
+	}
+}
+
+// canConnect reports whether a and b can reach each other: one of them
+// must accept inbound connections.
+func canConnect(a, b *simNode) bool { return !(a.nat && b.nat) }
+
+// introduce dials up to k random present nodes that n is not paired with
+// and can reach.
+func (d *driver) introduce(n *simNode, k int) {
+	cand := append([]NodeID(nil), d.present...)
+	for i := 0; i < len(cand) && k > 0; i++ {
+		j := i + d.trackRNG.IntN(len(cand)-i)
+		cand[i], cand[j] = cand[j], cand[i]
+		c := d.nodes[cand[i]]
+		if c == n || !c.alive || !canConnect(n, c) || d.conns[pairKey(n.id, c.id)] != connNone {
+			continue
+		}
+		d.dial(n, c)
+		k--
+	}
+}
+
+// dial starts a connection; the node that cannot be dialled dials out.
+func (d *driver) dial(a, b *simNode) {
+	if b.nat {
+		a, b = b, a
+	}
+	d.conns[pairKey(a.id, b.id)] = connDialing
+	a.peers = insertID(a.peers, b.id)
+	b.peers = insertID(b.peers, a.id)
+	d.post(kindHello, a.id, b.id, 0, nil, helloSize)
+}
+
+// onHello: the dialled node accepts, answers and adds the dialler.
+func (d *driver) onHello(env envelope) {
+	k := pairKey(env.from, env.to)
+	if d.conns[k] != connDialing {
+		return
+	}
+	d.conns[k] = connOpen
+	d.post(kindHelloAck, env.to, env.from, 0, nil, helloSize)
+	b := d.nodes[env.to]
+	b.eng.AddPeer(d.nodes[env.from].pid, d.s.Now())
+	d.drain(b)
+}
+
+// onHelloAck: the dialler adds the dialled node.
+func (d *driver) onHelloAck(env envelope) {
+	if d.conns[pairKey(env.from, env.to)] != connOpen {
+		return
+	}
+	a := d.nodes[env.to]
+	a.eng.AddPeer(d.nodes[env.from].pid, d.s.Now())
+	d.drain(a)
+}
+
+// onDisconnect closes the connection the engine of n dropped and tells the
+// other end.
+func (d *driver) onDisconnect(n *simNode, a swarm.Disconnect) {
+	o := d.nodes[d.byPID[a.Peer]]
+	if a.Ban {
+		d.meas.bans = append(d.meas.bans, ban{by: n.id, of: o.id})
+	}
+	d.close(n, o)
+}
+
+// close closes the pair (n, o) and makes o's engine forget n.
+func (d *driver) close(n, o *simNode) {
+	k := pairKey(n.id, o.id)
+	st := d.conns[k]
+	if st == connNone || st == connClosed {
+		return
+	}
+	d.conns[k] = connClosed
+	n.peers = deleteID(n.peers, o.id)
+	o.peers = deleteID(o.peers, n.id)
+	if st == connOpen && o.alive {
+		o.eng.RemovePeer(n.pid, d.s.Now())
+		d.drain(o)
+	}
+}
+
+// leave takes n off the network; under churn with replacement a fresh
+// leecher joins in its place.
+func (d *driver) leave(n *simNode) {
+	if !n.alive {
+		return
+	}
+	if d.opt.Trace != nil {
+		fmt.Fprintf(d.opt.Trace, "%v %s leave\n", d.now(), n.pid)
+	}
+	n.alive = false
+	n.left = d.now()
+	n.final = n.eng.Stats()
+	for _, q := range slices.Clone(n.peers) {
+		d.close(n, d.nodes[q])
+	}
+	n.upq = nil
+	d.net.RemoveNode(n.id)
+	if i := slices.Index(d.present, n.id); i >= 0 {
+		d.present = slices.Delete(d.present, i, i+1)
+	}
+	if n.role == roleLeecher && n.done < 0 {
+		d.incomplete--
+		d.meas.leftIncomplete++
+	}
+	if d.sc.Churn.Replaced {
+		d.join(d.drawLeecher(d.churnRNG.Float64), false)
+	}
+	d.checkStop()
+}
+
+// announce re-introduces present leechers that are still downloading and
+// have lost more than half of their peers, as a periodic tracker announce.
+func (d *driver) announce() {
+	want := d.sc.Audience.Peers
+	for _, id := range slices.Clone(d.present) {
+		n := d.nodes[id]
+		if n.alive && n.role == roleLeecher && n.done < 0 && len(n.peers) < want/2 {
+			d.introduce(n, want-len(n.peers))
+		}
+	}
+	d.s.After(announcePeriod, d.announce)
+}
+
+// audience returns the initial audience in join order: hostile nodes, free
+// riders, NAT'd nodes and upload classes in exact proportions (rounded),
+// uniform uploads drawn at random.
+func (d *driver) audience() ([]profile, error) {
+	a, h := d.sc.Audience, d.sc.Hostile
+	liars := int(math.Round(float64(a.Count) * h.Liars))
+	corrupt := int(math.Round(float64(a.Count) * h.Corrupt))
+	honest := a.Count - liars - corrupt
+	if honest <= 0 {
+		return nil, errNoHonest
+	}
+	ups := d.uploads(honest)
+	free := d.picks(honest, a.FreeRiderShare)
+	nat := d.picks(honest, a.NATShare)
+	ps := make([]profile, 0, a.Count)
+	for i := range honest {
+		p := profile{role: roleLeecher, up: ups[i], down: mbps(a.DownloadMbps), nat: nat[i], free: free[i]}
+		if p.free {
+			p.up = 0
+		}
+		ps = append(ps, p)
+	}
+	for i := range liars + corrupt {
+		r := roleLiar
+		if i >= liars {
+			r = roleCorrupt
+		}
+		ps = append(ps, profile{role: r, up: d.drawUpload(d.setupRNG.Float64), down: mbps(a.DownloadMbps)})
+	}
+	d.setupRNG.Shuffle(len(ps), func(i, j int) { ps[i], ps[j] = ps[j], ps[i] })
+	for i := range ps {
+		ps[i].latency = d.drawLatency()
+	}
+	return ps, nil
+}
+
+// uploads returns n upload capacities (bytes/s): class shares in exact
+// proportion, shuffled, or uniform draws.
+func (d *driver) uploads(n int) []float64 {
+	u := d.sc.Audience.Upload
+	out := make([]float64, 0, n)
+	if u.Classes == nil {
+		for range n {
+			out = append(out, d.drawUpload(d.setupRNG.Float64))
+		}
+		return out
+	}
+	cum := 0.0
+	for i, c := range u.Classes {
+		cum += c.Share
+		upto := int(math.Round(cum * float64(n)))
+		if i == len(u.Classes)-1 {
+			upto = n
+		}
+		for len(out) < upto {
+			out = append(out, mbps(c.UpMbps))
+		}
+	}
+	d.setupRNG.Shuffle(n, func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+// picks marks round(share·n) of n positions, chosen at random.
+func (d *driver) picks(n int, share float64) []bool {
+	out := make([]bool, n)
+	for _, i := range d.setupRNG.Perm(n)[:int(math.Round(share*float64(n)))] {
+		out[i] = true
+	}
+	return out
+}
+
+// drawUpload draws one upload capacity (bytes/s) using the uniform variate
+// source f.
+func (d *driver) drawUpload(f func() float64) float64 {
+	u := d.sc.Audience.Upload
+	if u.Classes == nil {
+		return mbps(u.Lo + f()*(u.Hi-u.Lo))
+	}
+	x, cum := f(), 0.0
+	for _, c := range u.Classes {
+		cum += c.Share
+		if x < cum {
+			return mbps(c.UpMbps)
+		}
+	}
+	return mbps(u.Classes[len(u.Classes)-1].UpMbps)
+}
+
+// drawLeecher draws a replacement leecher.
+func (d *driver) drawLeecher(f func() float64) profile {
+	a := d.sc.Audience
+	p := profile{role: roleLeecher, up: d.drawUpload(f), down: mbps(a.DownloadMbps),
+		free: f() < a.FreeRiderShare, nat: f() < a.NATShare, latency: d.drawLatency()}
+	if p.free {
+		p.up = 0
+	}
+	return p
+}
+
+// drawLatency draws one access latency.
+func (d *driver) drawLatency() time.Duration {
+	l := d.sc.Latency
+	if l.Hi == l.Lo {
+		return l.Lo
+	}
+	return l.Lo + time.Duration(d.setupRNG.Int64N(int64(l.Hi-l.Lo)+1))
+}
+
+// insertID inserts id into the sorted slice s if absent.
+func insertID(s []NodeID, id NodeID) []NodeID {
+	i, ok := slices.BinarySearch(s, id)
+	if ok {
+		return s
+	}
+	return slices.Insert(s, i, id)
+}
+
+// deleteID removes id from the sorted slice s.
+func deleteID(s []NodeID, id NodeID) []NodeID {
+	if i, ok := slices.BinarySearch(s, id); ok {
+		return slices.Delete(s, i, i+1)
+	}
+	return s
+}

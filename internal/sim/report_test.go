@@ -1,0 +1,63 @@
+package sim
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestWriteTable(t *testing.T) {
+	r, err := Run(context.Background(), loadScenario(t, "hostile"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := r.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"figure", "measured", "bound", "ratio", "last completion",
+		"p95 completion", "origin egress multiple", "overhead", "honest banned", "20/20"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestWriteSVG(t *testing.T) {
+	tests := []string{"small", "origin", "churn"}
+	for _, name := range tests {
+		r, err := Run(context.Background(), loadScenario(t, name), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		if err := r.WriteSVG(&b); err != nil {
+			t.Fatal(err)
+		}
+		dec := xml.NewDecoder(strings.NewReader(b.String()))
+		polylines := 0
+		for {
+			tok, err := dec.Token()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: got malformed SVG: %v", name, err)
+			}
+			if el, ok := tok.(xml.StartElement); ok && el.Name.Local == "polyline" {
+				polylines++
+			}
+		}
+		if polylines != 2 {
+			t.Errorf("%s: got %d polylines, want 2", name, polylines)
+		}
+		for _, want := range []string{"virtual time (s)", "completed share", "origin egress (Mbit/s)"} {
+			if !strings.Contains(b.String(), want) {
+				t.Errorf("%s: SVG lacks axis label %q", name, want)
+			}
+		}
+	}
+}
