@@ -55,11 +55,12 @@ func (d *discovery) dialer(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case ai := <-d.l.candidates:
-			if ai.ID == d.n.host.ID() || d.l.skipDial(ai.ID) {
+			if ai.ID == d.n.host.ID() || !d.l.claimDial(ai.ID) {
 				continue
 			}
 			pc, err := dial(ctx, d.n, ai, d.l.roles())
 			if err != nil {
+				d.l.releaseDial(ai.ID)
 				d.n.log.Debug("dial failed", "peer", ai.ID, "err", err)
 				continue
 			}

@@ -54,8 +54,9 @@ type loop struct {
 	cpu        chan struct{}      // bounds concurrent piece hashing
 	candidates chan peer.AddrInfo // peers learnt by exchange, for discovery to dial
 
-	mu         sync.Mutex // guards registered and banned, read by discovery
+	mu         sync.Mutex // guards registered, dialling and banned, shared with discovery
 	registered map[peer.ID]bool
+	dialling   map[peer.ID]bool // a dial is under way or its stream awaits registration
 	banned     map[peer.ID]bool
 
 	started  time.Time
@@ -72,6 +73,7 @@ func newLoop(n *Node, ctx context.Context, wg *sync.WaitGroup) *loop {
 		cpu:        make(chan struct{}, runtime.GOMAXPROCS(0)),
 		candidates: make(chan peer.AddrInfo, 256),
 		registered: make(map[peer.ID]bool),
+		dialling:   make(map[peer.ID]bool),
 		banned:     make(map[peer.ID]bool),
 		started:    time.Now(),
 	}
@@ -232,6 +234,9 @@ func (l *loop) handle(ev event, now time.Time) {
 // sides dialled each other at once, both keep the stream dialled by the
 // lower peer ID, so they agree without talking.
 func (l *loop) register(pc *peerConn, now time.Time) {
+	if pc.outbound {
+		defer l.releaseDial(pc.pid)
+	}
 	old := l.peers[pc.id]
 	switch {
 	case l.isBanned(pc.pid) || pc.pid == l.n.host.ID():
@@ -272,11 +277,25 @@ func (l *loop) isBanned(p peer.ID) bool {
 	return l.banned[p]
 }
 
-// isConnected reports whether p is registered or banned (not worth dialling).
-func (l *loop) skipDial(p peer.ID) bool {
+// claimDial reports whether p is worth dialling now and, if so, records
+// that a dial is under way so no other worker dials it at the same time:
+// two streams opened from the same side could not be told apart by the
+// tie-break in register. releaseDial or registration ends the claim.
+func (l *loop) claimDial(p peer.ID) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.registered[p] || l.banned[p] || len(l.registered) >= l.n.cfg.MaxPeers
+	if l.registered[p] || l.dialling[p] || l.banned[p] || len(l.registered) >= l.n.cfg.MaxPeers {
+		return false
+	}
+	l.dialling[p] = true
+	return true
+}
+
+// releaseDial ends a claim whose dial failed.
+func (l *loop) releaseDial(p peer.ID) {
+	l.mu.Lock()
+	delete(l.dialling, p)
+	l.mu.Unlock()
 }
 
 // offer passes a candidate peer to discovery without blocking.
