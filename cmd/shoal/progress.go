@@ -31,7 +31,7 @@ func showProgress(bar *progressbar.ProgressBar, st node.Stats) {
 	if st.Total > 0 && bar.GetMax64() != st.Total {
 		bar.ChangeMax64(st.Total)
 	}
-	bar.Describe(fmt.Sprintf("%d peers, %s/s", st.Peers, formatBytes(int64(st.DownRate))))
+	bar.Describe(fmt.Sprintf("%d peers", st.Peers))
 	bar.Set64(st.Have)
 }
 

@@ -32,7 +32,7 @@ func cpuTime() time.Duration {
 // benchSwarm runs one seed and n downloaders of one file on loopback and
 // reports wall time, the seed's upload in copies of the file, and the
 // process's CPU time per downloaded GiB.
-func benchSwarm(b *testing.B, downloaders int) {
+func benchSwarm(b *testing.B, downloaders int, seedUpload int64) {
 	size := benchSize(b)
 	dir := b.TempDir()
 	src := filepath.Join(dir, "content.bin")
@@ -44,7 +44,7 @@ func benchSwarm(b *testing.B, downloaders int) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		tr := startBenchTracker(b)
-		seed := startBench(b, Config{Manifest: m, SharePath: src, Trackers: []string{tr}})
+		seed := startBench(b, Config{Manifest: m, SharePath: src, Trackers: []string{tr}, UploadRate: seedUpload})
 		cpu0, wall0 := cpuTime(), time.Now()
 		var ds []*running
 		for j := 0; j < downloaders; j++ {
@@ -76,7 +76,11 @@ func benchSwarm(b *testing.B, downloaders int) {
 }
 
 // BenchmarkSingleDownload is one seed and one downloader on loopback.
-func BenchmarkSingleDownload(b *testing.B) { benchSwarm(b, 1) }
+func BenchmarkSingleDownload(b *testing.B) { benchSwarm(b, 1, 0) }
 
 // BenchmarkSwarm8 is one seed and eight downloaders on loopback.
-func BenchmarkSwarm8(b *testing.B) { benchSwarm(b, 8) }
+func BenchmarkSwarm8(b *testing.B) { benchSwarm(b, 8, 0) }
+
+// BenchmarkSwarm8SlowSeed caps the seed's upload at 50 MB/s, as a seed on
+// a modest uplink: the downloaders must get most bytes from each other.
+func BenchmarkSwarm8SlowSeed(b *testing.B) { benchSwarm(b, 8, 50e6) }

@@ -414,12 +414,13 @@ func (l *loop) complete() error {
 	if l.n.cfg.OutDir == "" {
 		return nil
 	}
+	l.n.log.Debug("every piece verified; moving into place", "elapsed", time.Since(l.started))
 	final, err := l.n.content.finalize()
 	if err != nil {
 		return err
 	}
 	l.n.setFinal()
-	l.n.log.Info("download complete", "path", final)
+	l.n.log.Info("download complete", "path", final, "elapsed", time.Since(l.started))
 	l.updateStats(time.Now())
 	if !l.n.cfg.Seed {
 		l.finished = true

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"path/filepath"
 	"strconv"
@@ -151,6 +152,11 @@ func (c *Config) fill() error {
 	}
 	if c.MaxPeers == 0 {
 		c.MaxPeers = 50
+	}
+	if c.Engine.Seed == 0 {
+		// Each node needs its own tie-break order: with a shared one,
+		// every downloader would ask for the same pieces in the same order.
+		c.Engine.Seed = rand.Uint64()
 	}
 	if c.UploadRate < 0 {
 		return fmt.Errorf("%w: negative upload rate", ErrConfig)

@@ -10,12 +10,12 @@ import (
 const (
 	MinPieceSize    = 16 << 10
 	MaxPieceSize    = 16 << 20
-	targetMaxPieces = 4096
-	minAutoPiece    = 64 << 10
+	targetMaxPieces = 2048
+	minAutoPiece    = 256 << 10
 )
 
-// ChoosePieceSize returns the smallest power of two of at least 64 KiB that
-// cuts total bytes into at most 4096 pieces, capped at MaxPieceSize.
+// ChoosePieceSize returns the smallest power of two of at least 256 KiB that
+// cuts total bytes into at most 2048 pieces, capped at MaxPieceSize.
 func ChoosePieceSize(total int64) int64 {
 	size := int64(minAutoPiece)
 	for size < MaxPieceSize && ceilDiv(total, size) > targetMaxPieces {
