@@ -207,30 +207,24 @@ func TestGenuine(t *testing.T) {
 }
 
 // TestCorruptLargePieces is the hostile case with 1 MiB pieces of sixteen
-// 64 KiB blocks, where most pieces have several sources. It documents a
-// swarm engine defect: after three failed pieces a co-source is banned on
-// suspicion alone (swarm.maxSuspicion), so honest peers, the seeder
-// included, are banned and some leechers never complete. With one block
-// per piece (engine.block_size = piece size) every failure has a single
-// source and no honest peer is banned.
+// 64 KiB blocks, where most pieces have several sources, and with one block
+// per piece, where every failure has a single source. In both, every
+// corrupt peer must be banned, no honest peer may be, and every honest
+// leecher completes. (It once showed honest co-sources banned on suspicion.)
 func TestCorruptLargePieces(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
 	}
 	sc := loadScenario(t, "hostile_large")
 	tests := []struct {
-		name   string
-		block  ByteSize
-		defect bool // the engine defect shows
+		name  string
+		block ByteSize
 	}{
-		{"one block per piece", 1 << 20, false},
-		{"16 blocks per piece", 0, true},
+		{"one block per piece", 1 << 20},
+		{"16 blocks per piece", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.defect {
-				t.Skip("swarm: honest co-sources are banned on suspicion; see the comment above")
-			}
 			sc := sc
 			sc.Engine.BlockSize = tt.block
 			r, err := Run(context.Background(), sc, Options{})

@@ -36,10 +36,9 @@ type Engine struct {
 	startedFull   bool
 	completed     bool // Completed emitted
 
-	peers     map[PeerID]*peer
-	order     []PeerID // sorted keys of peers
-	banned    map[PeerID]bool
-	suspicion map[PeerID]int
+	peers  map[PeerID]*peer
+	order  []PeerID // sorted keys of peers
+	banned map[PeerID]bool
 
 	avail     []int    // per piece: connected peers that have it
 	tiebreak  []uint32 // per piece: random rank breaking availability ties
@@ -66,14 +65,13 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
-		cfg:       cfg,
-		rng:       rand.New(rand.NewPCG(cfg.Seed, 0x5348_4f41_4c00_0001)),
-		peers:     make(map[PeerID]*peer),
-		banned:    make(map[PeerID]bool),
-		suspicion: make(map[PeerID]int),
-		partial:   make(map[int]*partialPiece),
-		smartBan:  make(map[int][]blockRecord),
-		prio:      [2]int{0, -1},
+		cfg:      cfg,
+		rng:      rand.New(rand.NewPCG(cfg.Seed, 0x5348_4f41_4c00_0001)),
+		peers:    make(map[PeerID]*peer),
+		banned:   make(map[PeerID]bool),
+		partial:  make(map[int]*partialPiece),
+		smartBan: make(map[int][]blockRecord),
+		prio:     [2]int{0, -1},
 	}
 	e.org.init()
 	if cfg.Manifest != nil {

@@ -7,9 +7,9 @@ import (
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
-// maxSuspicion is the number of failed pieces a peer may contribute to
-// before it is banned even without proof.
-const maxSuspicion = 3
+// maxFailureRecords bounds how many failed attempts of one piece are kept
+// for judging its blocks' senders.
+const maxFailureRecords = 4
 
 // blockRecord remembers one block of a piece that failed verification, so
 // the block's source can be judged once the piece verifies ("smart ban").
@@ -40,12 +40,17 @@ func (e *Engine) PieceVerified(index int, ok bool, now time.Time) {
 		e.originFill(now)
 		return
 	}
-	e.judgeSuspects(pp, now)
+	// Hold the piece before judging: a ban disconnects a peer and refills
+	// the pipelines, which must not start this piece again.
 	e.gotPiece(index, now)
+	e.judgeSuspects(pp, now)
 }
 
 // gotPiece marks piece i as held and tells every peer.
 func (e *Engine) gotPiece(i int, now time.Time) {
+	if e.have.Has(i) {
+		return
+	}
 	e.have.Set(i)
 	e.stats.PiecesHave = e.have.Count()
 	for _, id := range e.order {
@@ -65,25 +70,24 @@ func (e *Engine) gotPiece(i int, now time.Time) {
 }
 
 // judgeFailure handles a piece that failed verification. A single source is
-// banned at once. With several sources each gains suspicion, and the blocks'
-// hashes are kept so the culprit is banned when the piece later verifies.
+// banned at once. With several sources nobody is banned on suspicion alone:
+// the hashes of the blocks and who sent them are kept (across repeated
+// failures, up to maxFailureRecords blocks' worth), and when the piece
+// later verifies, whoever sent a block that differs is banned.
 func (e *Engine) judgeFailure(pp *partialPiece, now time.Time) {
 	sources := distinct(pp.from)
 	if len(sources) == 1 {
 		e.ban(sources[0], "sent a piece that failed verification", now)
 		return
 	}
-	recs := e.smartBan[pp.index][:0]
+	recs := e.smartBan[pp.index]
+	if len(recs)+len(pp.blocks) > maxFailureRecords*len(pp.blocks) {
+		recs = recs[len(pp.blocks):] // forget the oldest failure
+	}
 	for j, b := range pp.blocks {
 		recs = append(recs, blockRecord{block: j, from: pp.from[j], sum: piece.HashBytes(b)})
 	}
 	e.smartBan[pp.index] = recs
-	for _, id := range sources {
-		e.suspicion[id]++
-		if e.suspicion[id] >= maxSuspicion {
-			e.ban(id, "involved in repeated verification failures", now)
-		}
-	}
 }
 
 // judgeSuspects bans every peer whose earlier block of this piece differs
