@@ -9,7 +9,8 @@ import (
 
 // Action is something the runtime must do, returned by Engine.Ready. The
 // concrete types are Send, Serve, Verify, FetchOrigin, Disconnect,
-// ManifestReady and Completed; the set is closed.
+// ManifestReady and Completed for static content, and FetchSegment,
+// SegmentReady and Evicted in live mode; the set is closed.
 type Action interface {
 	isAction()
 }
@@ -105,6 +106,12 @@ func msgSummary(m wire.Message) any {
 		return fmt.Sprintf("{Total:%d Offset:%d Len:%d}", m.Total, m.Offset, len(m.Data))
 	case wire.Data:
 		return fmt.Sprintf("{Index:%d Begin:%d Len:%d}", m.Index, m.Begin, len(m.Payload))
+	case wire.LiveData:
+		return fmt.Sprintf("{%d/%d/%d Len:%d}", m.Rendition, m.Sequence, m.Chunk, len(m.Payload))
+	case wire.LiveHave:
+		return fmt.Sprintf("{%d/%d %x}", m.Rendition, m.Sequence, m.Chunks)
+	case wire.Announce:
+		return fmt.Sprintf("{Len:%d}", len(m.Data))
 	}
 	return m
 }

@@ -64,11 +64,22 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Seed seeds the engine's random choices (tie-breaks, optimistic unchoke).
 	Seed uint64
+	// Live, when set, makes the engine a live channel engine: Manifest and
+	// Have must be zero and Swarm zero or Live.Channel. Live.Origin then
+	// stands for Origin, and MaxOriginInflight bounds concurrent
+	// FetchSegment actions (see docs/live.md).
+	Live *LiveConfig
 }
 
 // withDefaults returns cfg with zero fields replaced by defaults, or an error
 // wrapping ErrConfig.
 func (cfg Config) withDefaults() (Config, error) {
+	if cfg.Live != nil {
+		var err error
+		if cfg, err = cfg.withLiveDefaults(); err != nil {
+			return cfg, err
+		}
+	}
 	if cfg.Manifest == nil && cfg.Swarm.IsZero() {
 		return cfg, fmt.Errorf("%w: no swarm id and no manifest", ErrConfig)
 	}

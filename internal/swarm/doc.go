@@ -15,4 +15,11 @@
 // sized from each peer's measured rate, endgame duplicates, a tit-for-tat
 // choker with an optimistic unchoke, and an HTTP origin used only when no
 // peer can serve a piece for Config.OriginDelay.
+//
+// With Config.Live set the same engine runs a live channel (docs/live.md): a
+// bounded window of signed segment announcements per rendition, chunks
+// verified inline and relayed at once, the broadcaster pushing new chunks,
+// viewers pulling rarest first, the origin used only when a deadline
+// (announced time + target latency) would otherwise be missed, and upload
+// paced and ordered by deadline and reciprocity.
 package swarm

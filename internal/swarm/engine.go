@@ -21,10 +21,14 @@ type Stats struct {
 	PiecesTotal     int     // 0 until the manifest is known
 	DownRate        float64 // bytes/s received (EWMA)
 	UpRate          float64 // bytes/s served (EWMA)
+	// Live mode: wanted segments that became Ready, those that did so after
+	// their playback deadline, and those given up or evicted before.
+	LiveReady, LiveLate, LiveMissed int
 }
 
-// Engine is the swarm state machine for one piece of static content. It is
-// not safe for concurrent use: the runtime serialises calls.
+// Engine is the swarm state machine for one piece of static content, or for
+// one live channel when Config.Live is set. It is not safe for concurrent
+// use: the runtime serialises calls.
 type Engine struct {
 	cfg Config
 	rng *rand.Rand
@@ -52,6 +56,8 @@ type Engine struct {
 	org   originState
 	mf    manifestFetch
 
+	live *liveState // nil for static content
+
 	stats   Stats
 	down    meter
 	up      meter
@@ -74,6 +80,9 @@ func New(cfg Config) (*Engine, error) {
 		prio:     [2]int{0, -1},
 	}
 	e.org.init()
+	if cfg.Live != nil {
+		e.live = newLiveState(*cfg.Live)
+	}
 	if cfg.Manifest != nil {
 		e.setManifest(cfg.Manifest, cfg.Have)
 		e.startedFull = e.have.Full()
@@ -110,7 +119,12 @@ func (e *Engine) setManifest(m *piece.Manifest, have piece.Bitfield) {
 }
 
 // Ready returns the pending actions in the order they arose and clears them.
+// In live mode it first issues the chunk requests that the inputs since the
+// last call made possible (see docs/live.md).
 func (e *Engine) Ready() []Action {
+	if e.live != nil && e.live.dirty {
+		e.liveSchedule(e.live.now)
+	}
 	a := e.pending
 	e.pending = nil
 	return a
@@ -135,6 +149,9 @@ func (e *Engine) Stats() Stats {
 	s.Peers = len(e.peers)
 	s.DownRate = e.down.bytesPerSec()
 	s.UpRate = e.up.bytesPerSec()
+	if l := e.live; l != nil {
+		s.LiveReady, s.LiveLate, s.LiveMissed = l.ready, l.late, l.missed
+	}
 	return s
 }
 
@@ -152,6 +169,11 @@ func (e *Engine) AddPeer(id PeerID, now time.Time) {
 	e.peers[id] = p
 	i, _ := slices.BinarySearch(e.order, id)
 	e.order = slices.Insert(e.order, i, id)
+	if e.live != nil {
+		e.live.now = now
+		e.liveAddPeer(p)
+		return
+	}
 	if e.manifest != nil {
 		p.bits = piece.NewBitfield(e.manifest.NumPieces())
 		e.send(p, wire.Bitfield{Bits: e.have.Bytes()})
@@ -168,6 +190,11 @@ func (e *Engine) RemovePeer(id PeerID, now time.Time) {
 		return
 	}
 	e.dropPeer(p)
+	if e.live != nil {
+		e.live.now = now
+		e.liveRemovePeer(p)
+		return
+	}
 	e.mf.peerRemoved(e, id, now)
 	e.fillSlots()
 	e.fillAll(now)
@@ -215,6 +242,10 @@ func (e *Engine) Tick(now time.Time) {
 		p.down.roll(now)
 		p.up.roll(now)
 		p.served = 0
+	}
+	if e.live != nil {
+		e.liveTick(now)
+		return
 	}
 	e.mf.tick(e, now)
 	e.expireRequests(now)

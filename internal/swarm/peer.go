@@ -56,6 +56,8 @@ type peer struct {
 
 	down meter // bytes they send us
 	up   meter // bytes we serve them
+
+	lp *livePeer // live mode only
 }
 
 func newPeer(id PeerID) *peer {

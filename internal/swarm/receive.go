@@ -15,6 +15,10 @@ func (e *Engine) Receive(id PeerID, m wire.Message, now time.Time) {
 	if p == nil || m == nil {
 		return
 	}
+	if e.live != nil {
+		e.liveReceive(p, m, now)
+		return
+	}
 	switch m := m.(type) {
 	case wire.Bitfield:
 		e.onBitfield(p, m.Bits, now)

@@ -84,6 +84,29 @@ var roundTrips = []struct {
 		{ID: fill(MaxPeerIDLen, 'b'), Addrs: [][]byte{fill(MaxAddrLen, 'x')}},
 	}}},
 	{"peers max", TypePeers, maxPeers()},
+	{"announce min", TypeAnnounce, Announce{Data: []byte{1}}},
+	{"announce 1k", TypeAnnounce, Announce{Data: fill(1<<10, 0xa5)}},
+	{"announce max", TypeAnnounce, Announce{Data: fill(MaxAnnounceSize, 0xa5)}},
+	{"live have min", TypeLiveHave, LiveHave{Chunks: []byte{0x80}}},
+	{"live have two bytes", TypeLiveHave, LiveHave{Rendition: 2, Sequence: 77, Chunks: []byte{0xff, 0xc0}}},
+	{"live have max", TypeLiveHave, LiveHave{Rendition: math.MaxUint8, Sequence: math.MaxUint64, Chunks: fill(MaxLiveHaveBytes, 0xff)}},
+	{"live request zero", TypeLiveRequest, LiveRequest{}},
+	{"live request max", TypeLiveRequest, LiveRequest{maxAddr}},
+	{"live data min", TypeLiveData, LiveData{Payload: []byte{7}}},
+	{"live data 16k", TypeLiveData, LiveData{ChunkAddr{1, 9, 3}, fill(16<<10, 0x3c)}},
+	{"live data max", TypeLiveData, LiveData{maxAddr, fill(MaxBlockSize, 2)}},
+	{"live cancel zero", TypeLiveCancel, LiveCancel{}},
+	{"live cancel max", TypeLiveCancel, LiveCancel{maxAddr}},
+	{"live reject choked", TypeLiveReject, LiveReject{ChunkAddr{1, 2, 3}, RejectChoked}},
+	{"live reject bad range", TypeLiveReject, LiveReject{maxAddr, RejectBadRange}},
+}
+
+// maxAddr is a live chunk address at every limit.
+var maxAddr = ChunkAddr{Rendition: math.MaxUint8, Sequence: math.MaxUint64, Chunk: MaxLiveChunks - 1}
+
+// addr encodes a live chunk address for reject payloads.
+func addr(r uint8, seq uint64, chunk uint32) []byte {
+	return cat(u8(r), binary.BigEndian.AppendUint64(nil, seq), u32(chunk))
 }
 
 func TestRoundTrip(t *testing.T) {
@@ -133,6 +156,12 @@ func TestEncoding(t *testing.T) {
 		{ManifestRequest{Offset: 0x0a0b0c0d}, []byte{0x0a, 0x0b, 0x0c, 0x0d}},
 		{Manifest{Total: 5, Offset: 3, Data: []byte{7, 7}}, []byte{0, 0, 0, 5, 0, 0, 0, 3, 7, 7}},
 		{Peers{Peers: []PeerInfo{{ID: []byte{0xee}, Addrs: [][]byte{{1, 2}}}}}, []byte{1, 1, 0xee, 1, 2, 1, 2}},
+		{Announce{Data: []byte{5, 6}}, []byte{5, 6}},
+		{LiveHave{Rendition: 1, Sequence: 2, Chunks: []byte{0xa0}}, []byte{1, 0, 0, 0, 0, 0, 0, 0, 2, 0xa0}},
+		{LiveRequest{ChunkAddr{1, 2, 3}}, []byte{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3}},
+		{LiveCancel{ChunkAddr{1, 2, 3}}, []byte{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3}},
+		{LiveReject{ChunkAddr{1, 2, 3}, RejectTooMany}, []byte{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3, 3}},
+		{LiveData{ChunkAddr{1, 2, 3}, []byte{9}}, []byte{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3, 9}},
 	}
 	for _, tt := range tests {
 		if got := tt.msg.Append(nil); !bytes.Equal(got, tt.want) {
@@ -200,7 +229,28 @@ var rejects = []struct {
 	{"peers missing addr", TypePeers, cat(u8(1), u8(1), u8('a'), u8(2), u8(1), u8(9)), ErrMalformed},
 	{"peers trailing", TypePeers, cat(u8(1), u8(1), u8('a'), u8(0), u8(0)), ErrMalformed},
 	{"type zero", 0, nil, ErrUnknownType},
-	{"type after last", TypePeers + 1, u8(0), ErrUnknownType},
+	{"announce empty", TypeAnnounce, nil, ErrMalformed},
+	{"announce over max", TypeAnnounce, fill(MaxAnnounceSize+1, 0), ErrMalformed},
+	{"live have empty", TypeLiveHave, nil, ErrMalformed},
+	{"live have short", TypeLiveHave, fill(8, 0), ErrMalformed},
+	{"live have no bitmap", TypeLiveHave, addr(0, 0, 0)[:9], ErrMalformed},
+	{"live have bitmap over max", TypeLiveHave, cat(addr(0, 0, 0)[:9], fill(MaxLiveHaveBytes+1, 0)), ErrMalformed},
+	{"live request short", TypeLiveRequest, addr(0, 0, 0)[:12], ErrMalformed},
+	{"live request trailing", TypeLiveRequest, cat(addr(0, 0, 0), u8(0)), ErrMalformed},
+	{"live request chunk over max", TypeLiveRequest, addr(0, 0, MaxLiveChunks), ErrMalformed},
+	{"live cancel short", TypeLiveCancel, fill(12, 0), ErrMalformed},
+	{"live cancel trailing", TypeLiveCancel, cat(addr(0, 0, 0), u8(0)), ErrMalformed},
+	{"live cancel chunk max", TypeLiveCancel, addr(0, 0, math.MaxUint32), ErrMalformed},
+	{"live reject short", TypeLiveReject, addr(0, 0, 0), ErrMalformed},
+	{"live reject trailing", TypeLiveReject, cat(addr(0, 0, 0), u8(1), u8(0)), ErrMalformed},
+	{"live reject reason zero", TypeLiveReject, cat(addr(0, 0, 0), u8(0)), ErrMalformed},
+	{"live reject reason past last", TypeLiveReject, cat(addr(0, 0, 0), u8(RejectBadRange+1)), ErrMalformed},
+	{"live reject chunk over max", TypeLiveReject, cat(addr(0, 0, MaxLiveChunks), u8(1)), ErrMalformed},
+	{"live data short", TypeLiveData, fill(12, 0), ErrMalformed},
+	{"live data no payload", TypeLiveData, addr(1, 1, 1), ErrMalformed},
+	{"live data payload over max", TypeLiveData, cat(addr(0, 0, 0), fill(MaxBlockSize+1, 0)), ErrMalformed},
+	{"live data chunk over max", TypeLiveData, cat(addr(0, 0, MaxLiveChunks), u8(1)), ErrMalformed},
+	{"type after last", TypeLiveReject + 1, u8(0), ErrUnknownType},
 	{"type max", 0xff, nil, ErrUnknownType},
 }
 
@@ -226,6 +276,8 @@ func TestTypeString(t *testing.T) {
 		{TypeHandshake, "handshake"},
 		{TypeNotInterested, "not-interested"},
 		{TypePeers, "peers"},
+		{TypeAnnounce, "announce"},
+		{TypeLiveReject, "live-reject"},
 		{0, "type(0)"},
 		{200, "type(200)"},
 	}

@@ -11,7 +11,8 @@ import (
 const frameHeaderLen = 4
 
 // DefaultMaxFrame is the frame length limit a Reader applies when given 0.
-// It admits the largest Data, Bitfield, Manifest and Peers messages.
+// It admits the largest Data, LiveData, Bitfield, Manifest, Peers and
+// Announce messages.
 const DefaultMaxFrame = MaxBlockSize + 64
 
 // AppendFrame appends m as one frame (length prefix, type byte, payload) to b.

@@ -30,6 +30,12 @@ const (
 	TypeManifestRequest Type = 12
 	TypeManifest        Type = 13
 	TypePeers           Type = 14
+	TypeAnnounce        Type = 15
+	TypeLiveHave        Type = 16
+	TypeLiveRequest     Type = 17
+	TypeLiveData        Type = 18
+	TypeLiveCancel      Type = 19
+	TypeLiveReject      Type = 20
 )
 
 var typeNames = [...]string{
@@ -47,6 +53,12 @@ var typeNames = [...]string{
 	TypeManifestRequest: "manifest-request",
 	TypeManifest:        "manifest",
 	TypePeers:           "peers",
+	TypeAnnounce:        "announce",
+	TypeLiveHave:        "live-have",
+	TypeLiveRequest:     "live-request",
+	TypeLiveData:        "live-data",
+	TypeLiveCancel:      "live-cancel",
+	TypeLiveReject:      "live-reject",
 }
 
 // String returns the message type's name, or "type(N)" for an unknown type.

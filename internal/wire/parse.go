@@ -6,7 +6,8 @@ import "fmt"
 // have exactly the encoded length, no trailing bytes, and every value within
 // the protocol limits. It returns the value types of this package
 // (Request, not *Request). Byte slices in the result (Data.Payload,
-// Bitfield.Bits, Manifest.Data, Peers IDs and addresses) alias payload.
+// Bitfield.Bits, Manifest.Data, Peers IDs and addresses, Announce.Data,
+// LiveHave.Chunks, LiveData.Payload) alias payload.
 //
 // Errors wrap ErrMalformed, or ErrUnknownType for a type this version does
 // not define.
@@ -40,6 +41,18 @@ func Parse(t Type, payload []byte) (Message, error) {
 		return ret(parseManifest(payload))
 	case TypePeers:
 		return ret(parsePeers(payload))
+	case TypeAnnounce:
+		return ret(parseAnnounce(payload))
+	case TypeLiveHave:
+		return ret(parseLiveHave(payload))
+	case TypeLiveRequest:
+		return ret(parseLiveRequest(payload))
+	case TypeLiveData:
+		return ret(parseLiveData(payload))
+	case TypeLiveCancel:
+		return ret(parseLiveCancel(payload))
+	case TypeLiveReject:
+		return ret(parseLiveReject(payload))
 	}
 	return nil, fmt.Errorf("%w: %d", ErrUnknownType, uint8(t))
 }

@@ -1,0 +1,241 @@
+package swarm
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/shoal-p2p/shoal/internal/live"
+	"github.com/shoal-p2p/shoal/internal/piece"
+	"github.com/shoal-p2p/shoal/internal/wire"
+)
+
+// segKey names a live segment.
+type segKey struct {
+	rend uint8
+	seq  uint64
+}
+
+// liveSeg is one announced segment in the window.
+type liveSeg struct {
+	key   segKey
+	ann   live.Announcement
+	raw   []byte // canonical announcement encoding, forwarded as wire.Announce
+	n     int    // chunks
+	data  []byte // Size bytes once the first chunk is stored; nil before
+	have  piece.Bitfield
+	nhave int
+
+	ready   bool
+	readyAt time.Time
+	wanted  bool // this node fetches it
+	gaveUp  bool // the playhead passed it before it was ready
+
+	avail []int    // per chunk: connected peers known to hold it
+	rank  []uint32 // per chunk: random tie-break
+	req   []PeerID // per chunk: peer with our outstanding request, "" none
+	reqAt []time.Time
+
+	origin      bool // FetchSegment outstanding
+	originSent  time.Time
+	originFails int
+	originRetry time.Time     // no FetchSegment before this
+	jitter      time.Duration // per-node offset of the sourceless origin fetch
+
+	fromPeers, fromOrigin int64
+}
+
+// deadline returns the playback deadline: Time + TargetLatency.
+func (s *liveSeg) deadline(l *liveState) time.Time { return s.ann.Time.Add(l.cfg.TargetLatency) }
+
+// end returns the broadcaster clock at the segment's end.
+func (s *liveSeg) end() time.Time { return s.ann.Time.Add(s.ann.Duration) }
+
+// liveWindow is one rendition's segments, oldest first.
+type liveWindow struct {
+	segs     []*liveSeg
+	floor    uint64 // highest evicted sequence
+	hasFloor bool
+}
+
+// find returns the segment with sequence seq, or nil.
+func (w *liveWindow) find(seq uint64) *liveSeg {
+	i, ok := slices.BinarySearchFunc(w.segs, seq, func(s *liveSeg, q uint64) int {
+		return cmp.Compare(s.key.seq, q)
+	})
+	if !ok {
+		return nil
+	}
+	return w.segs[i]
+}
+
+// liveState is the engine's live-mode state; nil for static content.
+type liveState struct {
+	cfg   LiveConfig
+	now   time.Time // latest input time, for Ready-time scheduling
+	dirty bool      // something changed that may allow new requests
+	win   map[uint8]*liveWindow
+	rends []uint8 // sorted keys of win
+
+	originInflight int
+	originTime     time.Duration // EWMA of origin fetch durations
+	chunkSize      int           // of the newest announcement, for pipeline sizing
+
+	up      uploadState
+	push    pushState
+	arrival uint64 // serve-queue arrival counter
+
+	ready, late, missed int
+}
+
+// livePeer is the live-mode part of a peer.
+type livePeer struct {
+	chunks    map[segKey]piece.Bitfield // what they hold, per segment in our window
+	seen      map[segKey]bool           // they know the announcement
+	out       map[wire.ChunkAddr]time.Time
+	queued    int       // their requests waiting in our upload queue
+	busyUntil time.Time // no requests to them before this (after TooMany)
+	rank      uint32    // random tie-break among equal sources
+}
+
+func newLivePeer(rank uint32) *livePeer {
+	return &livePeer{
+		chunks: make(map[segKey]piece.Bitfield),
+		seen:   make(map[segKey]bool),
+		out:    make(map[wire.ChunkAddr]time.Time),
+		rank:   rank,
+	}
+}
+
+func newLiveState(cfg LiveConfig) *liveState {
+	return &liveState{cfg: cfg, win: make(map[uint8]*liveWindow)}
+}
+
+// window returns rendition r's window, creating it.
+func (l *liveState) window(r uint8) *liveWindow {
+	w := l.win[r]
+	if w == nil {
+		w = &liveWindow{}
+		l.win[r] = w
+		i, _ := slices.BinarySearch(l.rends, r)
+		l.rends = slices.Insert(l.rends, i, r)
+	}
+	return w
+}
+
+// seg returns the segment k, or nil.
+func (l *liveState) seg(k segKey) *liveSeg {
+	if w := l.win[k.rend]; w != nil {
+		return w.find(k.seq)
+	}
+	return nil
+}
+
+// each calls f for every segment, renditions in order, oldest first.
+func (l *liveState) each(f func(*liveSeg)) {
+	for _, r := range l.rends {
+		for _, s := range l.win[r].segs {
+			f(s)
+		}
+	}
+}
+
+// wants reports whether this node downloads rendition r.
+func (l *liveState) wants(r uint8) bool {
+	return !l.cfg.Broadcaster && (len(l.cfg.Renditions) == 0 || slices.Contains(l.cfg.Renditions, r))
+}
+
+// addSegment stores a verified announcement whose sequence is above the
+// window's floor and not yet known, evicting the oldest segments beyond
+// WindowSegments. It returns the new segment.
+func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liveSeg {
+	l := e.live
+	n := len(a.Chunks)
+	s := &liveSeg{
+		key: segKey{a.Rendition, a.Sequence}, ann: a, raw: raw, n: n,
+		have: piece.NewBitfield(n), avail: make([]int, n), rank: make([]uint32, n),
+		req: make([]PeerID, n), reqAt: make([]time.Time, n),
+	}
+	for i := range s.rank {
+		s.rank[i] = e.rng.Uint32()
+	}
+	s.jitter = time.Duration(e.rng.Int64N(int64(liveOriginLead)))
+	s.wanted = l.wants(a.Rendition) && now.Before(s.end().Add(l.cfg.TargetLatency))
+	l.chunkSize = int(a.ChunkSize)
+	w := l.window(a.Rendition)
+	i, _ := slices.BinarySearchFunc(w.segs, s, func(x, y *liveSeg) int {
+		return cmp.Compare(x.key.seq, y.key.seq)
+	})
+	w.segs = slices.Insert(w.segs, i, s)
+	for len(w.segs) > l.cfg.WindowSegments {
+		e.evict(w, now)
+	}
+	return s
+}
+
+// evict drops the oldest segment of w and every reference to it.
+func (e *Engine) evict(w *liveWindow, now time.Time) {
+	s := w.segs[0]
+	w.segs = slices.Delete(w.segs, 0, 1)
+	w.floor, w.hasFloor = s.key.seq, true
+	l := e.live
+	if s.wanted && !s.ready && !s.gaveUp {
+		l.missed++
+	}
+	if s.origin {
+		l.originInflight--
+	}
+	for c := range s.req {
+		if s.req[c] != "" {
+			e.cancelLive(s, c, now)
+		}
+	}
+	for _, id := range e.order {
+		lp := e.peers[id].lp
+		delete(lp.chunks, s.key)
+		delete(lp.seen, s.key)
+	}
+	e.live.up.dropSegment(e, s.key)
+	e.emit(Evicted{Rendition: s.key.rend, Sequence: s.key.seq})
+}
+
+// LiveSegments returns the segments of rendition r in the window, oldest
+// first. It is empty in static mode and for unknown renditions.
+func (e *Engine) LiveSegments(r uint8) []SegmentState {
+	if e.live == nil || e.live.win[r] == nil {
+		return nil
+	}
+	segs := e.live.win[r].segs
+	out := make([]SegmentState, len(segs))
+	for i, s := range segs {
+		out[i] = SegmentState{
+			Sequence: s.key.seq, Duration: s.ann.Duration, Time: s.ann.Time,
+			Discontinuity: s.ann.Discontinuity, Size: int64(s.ann.Size),
+			Ready: s.ready, ReadyAt: s.readyAt, Deadline: s.deadline(e.live),
+			FromPeers: s.fromPeers, FromOrigin: s.fromOrigin,
+		}
+	}
+	return out
+}
+
+// LiveRenditions returns the renditions announced so far, in order.
+func (e *Engine) LiveRenditions() []uint8 {
+	if e.live == nil {
+		return nil
+	}
+	return slices.Clone(e.live.rends)
+}
+
+// LiveSegment returns the bytes of a Ready segment in the window. The slice
+// is the engine's: the caller must not modify it, and must copy it if it
+// keeps it past the segment's Evicted action.
+func (e *Engine) LiveSegment(r uint8, seq uint64) ([]byte, bool) {
+	if e.live == nil {
+		return nil, false
+	}
+	s := e.live.seg(segKey{r, seq})
+	if s == nil || !s.ready {
+		return nil, false
+	}
+	return s.data, true
+}

@@ -1,0 +1,60 @@
+package swarm
+
+import (
+	"fmt"
+	"time"
+)
+
+// FetchSegment asks the runtime to fetch a whole live segment from the
+// origin and report with Engine.LiveOriginData or Engine.LiveOriginFailed.
+// The engine verifies the bytes against the segment's signed announcement.
+type FetchSegment struct {
+	Rendition uint8
+	Sequence  uint64
+}
+
+// SegmentReady reports that every chunk of a live segment is verified and
+// held: Engine.LiveSegment returns its bytes until Evicted.
+type SegmentReady struct {
+	Rendition uint8
+	Sequence  uint64
+}
+
+// Evicted reports that a live segment left the window: the engine no longer
+// holds or serves it.
+type Evicted struct {
+	Rendition uint8
+	Sequence  uint64
+}
+
+func (FetchSegment) isAction() {}
+func (SegmentReady) isAction() {}
+func (Evicted) isAction()      {}
+
+// String formats the action for logs and traces.
+func (a FetchSegment) String() string {
+	return fmt.Sprintf("fetch-segment %d/%d", a.Rendition, a.Sequence)
+}
+
+// String formats the action for logs and traces.
+func (a SegmentReady) String() string {
+	return fmt.Sprintf("segment-ready %d/%d", a.Rendition, a.Sequence)
+}
+
+// String formats the action for logs and traces.
+func (a Evicted) String() string { return fmt.Sprintf("evicted %d/%d", a.Rendition, a.Sequence) }
+
+// SegmentState describes one live segment in the engine's window, as
+// returned by Engine.LiveSegments.
+type SegmentState struct {
+	Sequence      uint64
+	Duration      time.Duration
+	Time          time.Time // broadcaster wall clock at the segment's start
+	Discontinuity bool
+	Size          int64
+	Ready         bool      // every chunk verified and held
+	ReadyAt       time.Time // when it became Ready; zero while not
+	Deadline      time.Time // playback deadline: Time + TargetLatency
+	FromPeers     int64     // verified bytes received from peers
+	FromOrigin    int64     // verified bytes received from the origin
+}

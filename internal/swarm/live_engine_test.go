@@ -1,0 +1,289 @@
+package swarm
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoal-p2p/shoal/internal/live"
+	"github.com/shoal-p2p/shoal/internal/piece"
+	"github.com/shoal-p2p/shoal/internal/wire"
+)
+
+func TestLiveConfigValidation(t *testing.T) {
+	pub := ed25519.NewKeyFromSeed(make([]byte, 32)).Public().(ed25519.PublicKey)
+	ch := live.ChannelID(pub, "c")
+	tests := []struct {
+		name string
+		cfg  Config
+		ok   bool
+	}{
+		{"viewer", Config{Live: &LiveConfig{Channel: ch, Key: pub}}, true},
+		{"swarm equals channel", Config{Swarm: ch, Live: &LiveConfig{Channel: ch, Key: pub}}, true},
+		{"manifest", Config{Manifest: testManifest(1, 1024), Live: &LiveConfig{Channel: ch, Key: pub}}, false},
+		{"other swarm", Config{Swarm: piece.ID{1}, Live: &LiveConfig{Channel: ch, Key: pub}}, false},
+		{"no channel", Config{Live: &LiveConfig{Key: pub}}, false},
+		{"short key", Config{Live: &LiveConfig{Channel: ch, Key: pub[:5]}}, false},
+		{"negative window", Config{Live: &LiveConfig{Channel: ch, Key: pub, WindowSegments: -1}}, false},
+		{"huge window", Config{Live: &LiveConfig{Channel: ch, Key: pub, WindowSegments: maxWindowSegments + 1}}, false},
+		{"negative latency", Config{Live: &LiveConfig{Channel: ch, Key: pub, TargetLatency: -time.Second}}, false},
+		{"negative push", Config{Live: &LiveConfig{Channel: ch, Key: pub, PushPeers: -1}}, false},
+	}
+	for _, tt := range tests {
+		e, err := New(tt.cfg)
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: New: got error %v, want ok=%t", tt.name, err, tt.ok)
+			continue
+		}
+		if err != nil && !errors.Is(err, ErrConfig) {
+			t.Errorf("%s: got error %v, want one wrapping ErrConfig", tt.name, err)
+		}
+		if tt.ok {
+			lc := e.cfg.Live
+			if lc.WindowSegments != DefaultWindowSegments || lc.TargetLatency != DefaultTargetLatency || lc.PushPeers != DefaultPushPeers || e.cfg.Swarm != ch {
+				t.Errorf("%s: defaults %+v swarm %s, want window %d latency %v push %d swarm %s", tt.name, lc, e.cfg.Swarm,
+					DefaultWindowSegments, DefaultTargetLatency, DefaultPushPeers, ch)
+			}
+		}
+	}
+}
+
+// liveViewer returns a harness and a lone viewer engine "v" connected to
+// the listed peers (which exist only as names).
+func liveViewer(t *testing.T, peers ...PeerID) (*lharness, *Engine) {
+	h := newLiveHarness(t, 40<<10)
+	e := newTestEngine(t, h.liveCfg(false, 0, 1))
+	for _, p := range peers {
+		e.AddPeer(p, epoch)
+	}
+	e.Ready()
+	return h, e
+}
+
+func TestLiveBadAnnouncementBans(t *testing.T) {
+	h, _ := liveViewer(t)
+	good := h.announcement(0)
+	otherPriv := ed25519.NewKeyFromSeed(append(make([]byte, 31), 1))
+	forged := h.announcement(0)
+	if err := forged.Sign(otherPriv); err != nil {
+		t.Fatal(err)
+	}
+	foreign := h.announcement(0)
+	foreign.Channel = piece.ID{9}
+	if err := foreign.Sign(h.priv); err != nil {
+		t.Fatal(err)
+	}
+	tampered := good.Append(nil)
+	tampered[40] ^= 1 // inside the sequence number
+	tests := []struct {
+		name string
+		raw  []byte
+	}{
+		{"wrong key", forged.Append(nil)},
+		{"tampered", tampered},
+		{"foreign channel", foreign.Append(nil)},
+		{"truncated", good.Append(nil)[:100]},
+	}
+	for _, tt := range tests {
+		_, e := liveViewer(t, "evil", "honest")
+		e.Receive("evil", wire.Announce{Data: tt.raw}, epoch)
+		acts := e.Ready()
+		if !e.Banned("evil") || !hasDisconnect(acts, "evil", true) {
+			t.Errorf("%s: banned=%t actions %v, want evil banned and disconnected", tt.name, e.Banned("evil"), acts)
+		}
+		if got := e.LiveSegments(0); len(got) != 0 {
+			t.Errorf("%s: %d segments stored, want 0", tt.name, len(got))
+		}
+		if got := sentTo[wire.Announce](acts, "honest"); len(got) != 0 {
+			t.Errorf("%s: forwarded %d announcements, want 0", tt.name, len(got))
+		}
+		if err := e.LiveAnnounce(tt.raw, epoch); err == nil {
+			t.Errorf("%s: LiveAnnounce: got nil error, want one", tt.name)
+		}
+	}
+	_, e := liveViewer(t, "a", "b")
+	e.Receive("a", wire.Announce{Data: good.Append(nil)}, epoch)
+	acts := e.Ready()
+	if e.Banned("a") || len(e.LiveSegments(0)) != 1 {
+		t.Fatalf("valid announcement: banned=%t segments=%d, want stored", e.Banned("a"), len(e.LiveSegments(0)))
+	}
+	if got := len(sentTo[wire.Announce](acts, "b")); got != 1 {
+		t.Errorf("forwarded to b %d times, want 1", got)
+	}
+	if got := len(sentTo[wire.Announce](acts, "a")); got != 0 {
+		t.Errorf("echoed to its sender %d times, want 0", got)
+	}
+}
+
+func hasDisconnect(acts []Action, p PeerID, ban bool) bool {
+	return slices.ContainsFunc(acts, func(a Action) bool {
+		d, ok := a.(Disconnect)
+		return ok && d.Peer == p && d.Ban == ban
+	})
+}
+
+func TestLivePushedChunkAccepted(t *testing.T) {
+	h, e := liveViewer(t, "bcast", "other")
+	a := h.announcement(0)
+	e.Receive("bcast", wire.Announce{Data: a.Append(nil)}, epoch)
+	e.Ready()
+	data := h.segment(0)
+	for c := range a.Chunks {
+		off := live.ChunkOffset(a, c)
+		e.Receive("bcast", wire.LiveData{
+			ChunkAddr: wire.ChunkAddr{Sequence: 0, Chunk: uint32(c)},
+			Payload:   data[off : off+int64(live.ChunkLen(a, c))],
+		}, epoch)
+	}
+	acts := e.Ready()
+	if !slices.Contains(acts, Action(SegmentReady{Sequence: 0})) {
+		t.Fatalf("actions %v, want SegmentReady 0/0", acts)
+	}
+	if got := sentTo[wire.LiveHave](acts, "other"); len(got) == 0 {
+		t.Errorf("no LiveHave relayed to other, want the verified chunks advertised")
+	}
+	b, ok := e.LiveSegment(0, 0)
+	if !ok || string(b) != string(data) {
+		t.Errorf("LiveSegment: got ok=%t equal=%t, want the segment", ok, string(b) == string(data))
+	}
+	if st := e.Stats(); st.BytesFromPeers != int64(len(data)) || st.BytesWasted != 0 {
+		t.Errorf("stats %+v, want %d bytes from peers and none wasted", st, len(data))
+	}
+}
+
+func TestLiveHaveBadLength(t *testing.T) {
+	h, e := liveViewer(t, "p")
+	a := h.announcement(0)
+	e.Receive("p", wire.Announce{Data: a.Append(nil)}, epoch)
+	e.Ready()
+	e.Receive("p", wire.LiveHave{Chunks: []byte{0xff, 0xff, 0xff}}, epoch)
+	if acts := e.Ready(); !hasDisconnect(acts, "p", false) || e.Banned("p") {
+		t.Errorf("actions %v, want p disconnected without a ban", acts)
+	}
+}
+
+func TestLivePublishErrors(t *testing.T) {
+	h := newLiveHarness(t, 40<<10)
+	b := newTestEngine(t, h.liveCfg(true, 0, 1))
+	v := newTestEngine(t, h.liveCfg(false, 0, 1))
+	a := h.announcement(5)
+	if err := v.Publish(a, h.segment(5), epoch); !errors.Is(err, ErrNotBroadcaster) {
+		t.Errorf("viewer Publish: got %v, want ErrNotBroadcaster", err)
+	}
+	if err := b.Publish(a, h.segment(5), epoch); err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	unsigned := h.announcement(6)
+	unsigned.Signature = [64]byte{}
+	tests := []struct {
+		name string
+		a    live.Announcement
+		data []byte
+		want string
+	}{
+		{"not newer", h.announcement(5), h.segment(5), "not after"},
+		{"unsigned", unsigned, h.segment(6), "signature"},
+		{"wrong bytes", h.announcement(6), h.segment(7), "chunk"},
+		{"short bytes", h.announcement(6), h.segment(6)[1:], "bytes"},
+	}
+	for _, tt := range tests {
+		if err := b.Publish(tt.a, tt.data, epoch); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: got %v, want an error mentioning %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestLiveWindowBounded(t *testing.T) {
+	const segs, window = 500, 4
+	h := newLiveHarness(t, 20<<10) // two chunks per segment keeps 500 segments quick
+	bc := h.liveCfg(true, 0, 1)
+	bc.Live.WindowSegments = window
+	h.add("bcast", bc, 0)
+	ids := viewerIDs(3)
+	for i, id := range ids {
+		cfg := h.liveCfg(false, 0, uint64(i)+2)
+		cfg.Live.WindowSegments = window
+		h.add(id, cfg, 0)
+	}
+	h.mesh(append([]PeerID{"bcast"}, ids...)...)
+	h.runSegments(segs)
+	h.checkContinuity(t, 0, segs, ids...)
+	for _, id := range append([]PeerID{"bcast"}, ids...) {
+		n := h.nodes[id]
+		if n.maxWin > window || len(n.eng.LiveSegments(0)) > window {
+			t.Errorf("%s: window reached %d segments, want ≤ %d", id, n.maxWin, window)
+		}
+		if want := int(h.nextSeq) - window; n.evicted != want {
+			t.Errorf("%s: %d Evicted actions, want %d", id, n.evicted, want)
+		}
+		for _, pid := range n.eng.order {
+			lp := n.eng.peers[pid].lp
+			if len(lp.chunks) > window || len(lp.seen) > window || len(lp.out) > maxLivePipeline {
+				t.Errorf("%s: peer %s state %d/%d/%d entries, want ≤ %d", id, pid, len(lp.chunks), len(lp.seen), len(lp.out), window)
+			}
+		}
+		if q := len(n.eng.live.up.queue); q > maxLiveQueue*len(n.eng.order) {
+			t.Errorf("%s: upload queue of %d, want bounded", id, q)
+		}
+	}
+}
+
+func TestLiveDeterministic(t *testing.T) {
+	run := func() []string {
+		h, _ := liveSwarm(t, 4, lhSegSize, 2*lhRate, lhRate, 9)
+		h.traceOn = true
+		h.runSegments(10)
+		return h.trace
+	}
+	a, b := run(), run()
+	if len(a) == 0 {
+		t.Fatal("empty trace")
+	}
+	if !slices.Equal(a, b) {
+		for i := range min(len(a), len(b)) {
+			if a[i] != b[i] {
+				t.Fatalf("traces differ at action %d: %q vs %q", i, a[i], b[i])
+			}
+		}
+		t.Fatalf("trace lengths %d and %d, want equal", len(a), len(b))
+	}
+}
+
+func TestLiveLateJoinerStartsAtPlayhead(t *testing.T) {
+	const segs, join = 40, 30
+	h, ids := liveSwarm(t, 4, lhSegSize, 2*lhRate, 2*lhRate, 5)
+	h.runSegments(join)
+	late := h.add("late", h.liveCfg(false, 2*lhRate, 99), 2*lhRate)
+	h.traceOn = true
+	for _, id := range append([]PeerID{"bcast"}, ids...) {
+		h.connect("late", id)
+	}
+	playhead := h.now.Add(-lhLatency)
+	first := uint64(playhead.Sub(epoch) / lhSegDur) // the segment the playhead is in
+	if w := late.eng.LiveSegments(0); len(w) == 0 || w[0].Sequence >= first {
+		t.Fatalf("late joiner's window %v does not reach behind the playhead segment %d; test proves nothing", w, first)
+	}
+	h.runSegments(segs)
+	for k := range late.ready {
+		if k.seq < first {
+			t.Errorf("late joiner fetched segment %d behind the playhead segment %d", k.seq, first)
+		}
+	}
+	for _, line := range h.trace {
+		for seq := uint64(0); seq < first; seq++ {
+			if strings.Contains(line, " late ") && strings.HasSuffix(line, fmt.Sprintf("fetch-segment 0/%d", seq)) {
+				t.Errorf("late joiner asked the origin for old segment %d: %s", seq, line)
+			}
+		}
+	}
+	if _, ok := late.ready[segKey{0, first}]; !ok {
+		t.Errorf("late joiner never got the playhead segment %d", first)
+	}
+	h.checkContinuity(t, first+2, segs, "late")
+	t.Logf("joined at %v: playhead segment %d ready after %v",
+		h.nodes["late"].joined.Sub(epoch), first, late.ready[segKey{0, first}].Sub(late.joined))
+}

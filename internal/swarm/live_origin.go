@@ -1,0 +1,133 @@
+package swarm
+
+import (
+	"time"
+
+	"github.com/shoal-p2p/shoal/internal/live"
+)
+
+// originTimeWeight is the EWMA weight of a new origin fetch duration.
+const originTimeWeight = 0.25
+
+// liveOriginFill emits FetchSegment, up to MaxOriginInflight at a time, for
+// segments peers will not complete in time. Three stages, latest first: a
+// segment still incomplete lead() before its aim; one with a missing chunk
+// that no request is out for, lead()+liveOriginLead before it; one with a
+// missing chunk no peer even holds, lead()+2×liveOriginLead minus a
+// per-node random jitter before it (the jitter lets one viewer fetch first
+// and the others pull from it).
+func (e *Engine) liveOriginFill(now time.Time) {
+	l := e.live
+	if !l.cfg.Origin || l.cfg.Broadcaster {
+		return
+	}
+	lead := l.lead()
+	l.each(func(s *liveSeg) {
+		if l.originInflight >= e.cfg.MaxOriginInflight || !s.fetching() || s.origin || now.Before(s.originRetry) {
+			return
+		}
+		if !s.originDue(l, lead, now) {
+			return
+		}
+		s.origin, s.originSent = true, now
+		l.originInflight++
+		e.emit(FetchSegment{Rendition: s.key.rend, Sequence: s.key.seq})
+	})
+}
+
+// originDue applies liveOriginFill's stages to s.
+func (s *liveSeg) originDue(l *liveState, lead time.Duration, now time.Time) bool {
+	since := now.Sub(s.aim(l).Add(-lead)) // ≥ 0: the last stage is reached
+	if since >= 0 {
+		return true
+	}
+	unrequested, sourceless := false, false
+	for c := range s.n {
+		if !s.have.Has(c) && s.req[c] == "" {
+			unrequested = true
+			sourceless = sourceless || s.avail[c] == 0
+		}
+	}
+	return (unrequested && since >= -liveOriginLead) ||
+		(sourceless && since >= -2*liveOriginLead+s.jitter)
+}
+
+// LiveOriginData delivers a whole segment fetched from the origin after a
+// FetchSegment. Each missing chunk is verified against the signed
+// announcement and kept; a mismatch is an origin failure (retried after a
+// back-off), never a ban.
+func (e *Engine) LiveOriginData(r uint8, seq uint64, data []byte, now time.Time) {
+	l := e.live
+	if l == nil {
+		return
+	}
+	l.now = now
+	s := l.seg(segKey{r, seq})
+	if s == nil || !s.origin {
+		e.stats.BytesWasted += int64(len(data))
+		return
+	}
+	e.originDone(s, now)
+	e.stats.BytesFromOrigin += int64(len(data))
+	e.down.add(len(data), now)
+	if uint64(len(data)) != s.ann.Size {
+		e.stats.BytesWasted += int64(len(data))
+		e.originFailed(s, now)
+		return
+	}
+	bad := false
+	for c := range s.n {
+		if s.have.Has(c) || s.ready {
+			continue
+		}
+		off := live.ChunkOffset(s.ann, c)
+		b := data[off : off+int64(live.ChunkLen(s.ann, c))]
+		if live.VerifyChunk(s.ann, c, b) != nil {
+			bad = true
+			continue
+		}
+		s.fromOrigin += int64(len(b))
+		e.storeChunk(s, c, b, now)
+	}
+	if bad {
+		e.originFailed(s, now)
+	}
+	l.dirty = true
+}
+
+// LiveOriginFailed reports that a FetchSegment failed; it is retried after
+// a back-off while the segment is still wanted.
+func (e *Engine) LiveOriginFailed(r uint8, seq uint64, now time.Time) {
+	l := e.live
+	if l == nil {
+		return
+	}
+	l.now = now
+	s := l.seg(segKey{r, seq})
+	if s == nil || !s.origin {
+		return
+	}
+	e.originDone(s, now)
+	e.originFailed(s, now)
+	l.dirty = true
+}
+
+// originDone ends s's outstanding fetch and folds its duration into the
+// origin time estimate.
+func (e *Engine) originDone(s *liveSeg, now time.Time) {
+	l := e.live
+	s.origin = false
+	l.originInflight--
+	d := now.Sub(s.originSent)
+	if l.originTime == 0 {
+		l.originTime = d
+	} else {
+		l.originTime += time.Duration(originTimeWeight * float64(d-l.originTime))
+	}
+}
+
+// originFailed schedules a retry of s.
+func (e *Engine) originFailed(s *liveSeg, now time.Time) {
+	s.originFails++
+	s.originRetry = now.Add(liveOriginRetry << min(s.originFails-1, 5))
+}

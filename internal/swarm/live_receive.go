@@ -1,0 +1,285 @@
+package swarm
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/shoal-p2p/shoal/internal/live"
+	"github.com/shoal-p2p/shoal/internal/piece"
+	"github.com/shoal-p2p/shoal/internal/wire"
+)
+
+// liveAddPeer tells a new peer everything in the window: each
+// announcement, oldest first, and what we hold of it.
+func (e *Engine) liveAddPeer(p *peer) {
+	p.lp = newLivePeer(e.rng.Uint32())
+	e.live.each(func(s *liveSeg) {
+		e.sendAnnounce(p, s)
+		if s.nhave > 0 {
+			e.send(p, wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: s.have.Bytes()})
+		}
+	})
+	e.live.dirty = true
+}
+
+// liveRemovePeer forgets what p held and the requests it had of us or we of
+// it; the chunks become requestable from others.
+func (e *Engine) liveRemovePeer(p *peer) {
+	lp := p.lp
+	for k, bits := range lp.chunks {
+		if s := e.live.seg(k); s != nil {
+			for c := range s.n {
+				if bits.Has(c) {
+					s.avail[c]--
+				}
+			}
+		}
+	}
+	for a := range lp.out {
+		if s := e.live.seg(segKey{a.Rendition, a.Sequence}); s != nil && int(a.Chunk) < s.n && s.req[a.Chunk] == p.id {
+			s.req[a.Chunk] = ""
+		}
+	}
+	e.live.up.dropPeer(p.id)
+	if e.live.push.has(p.id) {
+		e.live.push.next = time.Time{}
+	}
+	e.live.dirty = true
+}
+
+// liveReceive is Receive in live mode.
+func (e *Engine) liveReceive(p *peer, m wire.Message, now time.Time) {
+	e.live.now = now
+	switch m := m.(type) {
+	case wire.Announce:
+		e.onAnnounce(p, m.Data, now)
+	case wire.LiveHave:
+		e.onLiveHave(p, m, now)
+	case wire.LiveRequest:
+		e.onLiveRequest(p, m.ChunkAddr, now)
+	case wire.LiveData:
+		e.onLiveData(p, m, now)
+	case wire.LiveCancel:
+		e.live.up.cancel(p, m.ChunkAddr)
+	case wire.LiveReject:
+		e.onLiveReject(p, m, now)
+	}
+	// Static-content messages are ignored on a live channel.
+}
+
+// onAnnounce handles an announcement from p; an invalid one gets p banned.
+func (e *Engine) onAnnounce(p *peer, raw []byte, now time.Time) {
+	if err := e.acceptAnnounce(p, raw, now); err != nil {
+		e.ban(p.id, "sent an invalid announcement", now)
+	}
+}
+
+// LiveAnnounce hands the engine an announcement obtained outside the swarm,
+// for example polled from the origin next to the segments, so viewers keep
+// learning the live edge when no peer relays it. It is checked like one from
+// a peer; an invalid one is an error, a stale or known one is ignored.
+func (e *Engine) LiveAnnounce(raw []byte, now time.Time) error {
+	if e.live == nil {
+		return errors.New("swarm: live announcement on a static engine")
+	}
+	return e.acceptAnnounce(nil, raw, now)
+}
+
+// acceptAnnounce checks an announcement from peer from (nil: the runtime),
+// stores it if new and forwards it to every peer that has not seen it. It
+// fails for a malformed, foreign or badly signed one; a stale or already
+// known one is not an error.
+func (e *Engine) acceptAnnounce(from *peer, raw []byte, now time.Time) error {
+	e.live.now = now
+	a, err := live.ParseAnnouncement(raw)
+	if err == nil && a.Channel != e.live.cfg.Channel {
+		err = fmt.Errorf("%w: channel %s", live.ErrBadAnnouncement, a.Channel)
+	}
+	if err == nil {
+		err = a.Verify(e.live.cfg.Key)
+	}
+	if err != nil {
+		return fmt.Errorf("swarm: announcement: %w", err)
+	}
+	k := segKey{a.Rendition, a.Sequence}
+	if from != nil {
+		from.lp.seen[k] = true
+	}
+	if e.live.cfg.Broadcaster || e.live.seg(k) != nil || e.live.stale(k) {
+		return nil
+	}
+	s := e.addSegment(a, append([]byte(nil), raw...), now)
+	for _, id := range e.order {
+		e.sendAnnounce(e.peers[id], s)
+	}
+	e.live.dirty = true
+	return nil
+}
+
+// stale reports whether segment k is at or below the window's floor, or
+// older than every segment of a full window.
+func (l *liveState) stale(k segKey) bool {
+	w := l.win[k.rend]
+	if w == nil {
+		return false
+	}
+	full := len(w.segs) >= l.cfg.WindowSegments && k.seq < w.segs[0].key.seq
+	return full || (w.hasFloor && k.seq <= w.floor)
+}
+
+// sendAnnounce sends s's announcement to p unless p has seen it.
+func (e *Engine) sendAnnounce(p *peer, s *liveSeg) {
+	if p.lp.seen[s.key] {
+		return
+	}
+	p.lp.seen[s.key] = true
+	e.send(p, wire.Announce{Data: s.raw})
+}
+
+// onLiveHave replaces p's chunk map of a segment. A map of the wrong length
+// is a protocol error; one for a segment outside the window is ignored.
+func (e *Engine) onLiveHave(p *peer, m wire.LiveHave, now time.Time) {
+	k := segKey{m.Rendition, m.Sequence}
+	s := e.live.seg(k)
+	if s == nil {
+		return
+	}
+	bits, err := piece.ParseBitfield(m.Chunks, s.n)
+	if err != nil {
+		e.disconnect(p, false, "bad live have", now)
+		return
+	}
+	p.lp.seen[k] = true
+	old := p.lp.chunks[k]
+	for c := range s.n {
+		if had, has := old.Has(c), bits.Has(c); had != has {
+			if has {
+				s.avail[c]++
+			} else {
+				s.avail[c]--
+			}
+		}
+	}
+	p.lp.chunks[k] = bits
+	e.live.dirty = true
+}
+
+// onLiveData stores a verified chunk, requested or pushed. A chunk that
+// fails its hash gets its sender — its sole source — banned; unknown,
+// unwanted or duplicate chunks are counted as waste.
+func (e *Engine) onLiveData(p *peer, m wire.LiveData, now time.Time) {
+	n := len(m.Payload)
+	p.down.add(n, now)
+	e.down.add(n, now)
+	s := e.live.seg(segKey{m.Rendition, m.Sequence})
+	c := int(m.Chunk)
+	if _, asked := p.lp.out[m.ChunkAddr]; asked {
+		delete(p.lp.out, m.ChunkAddr)
+		if s != nil && c < s.n && s.req[c] == p.id {
+			s.req[c] = ""
+		}
+	}
+	e.live.dirty = true
+	if s == nil || c >= s.n || s.have.Has(c) || e.live.cfg.Broadcaster {
+		e.stats.BytesWasted += int64(n)
+		return
+	}
+	if live.VerifyChunk(s.ann, c, m.Payload) != nil {
+		e.stats.BytesWasted += int64(n)
+		e.ban(p.id, "sent a chunk that failed verification", now)
+		return
+	}
+	s.fromPeers += int64(n)
+	e.stats.BytesFromPeers += int64(n)
+	e.storeChunk(s, c, m.Payload, now)
+}
+
+// storeChunk keeps verified chunk c, withdraws other requests for it, tells
+// peers that lack it and completes the segment when it was the last.
+func (e *Engine) storeChunk(s *liveSeg, c int, b []byte, now time.Time) {
+	if s.data == nil {
+		s.data = make([]byte, s.ann.Size)
+	}
+	copy(s.data[live.ChunkOffset(s.ann, c):], b)
+	s.have.Set(c)
+	s.nhave++
+	if s.req[c] != "" {
+		e.cancelLive(s, c, now)
+	}
+	e.advertise(s, c)
+	if s.nhave == s.n {
+		e.segmentReady(s, now)
+	}
+}
+
+// advertise sends our chunk map of s to every peer that knows s and lacks
+// chunk c, so it can pull c from us at once.
+func (e *Engine) advertise(s *liveSeg, c int) {
+	for _, id := range e.order {
+		p := e.peers[id]
+		if !p.lp.seen[s.key] || p.lp.chunks[s.key].Has(c) {
+			continue
+		}
+		e.send(p, wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: s.have.Bytes()})
+	}
+}
+
+// segmentReady marks s complete and reports it.
+func (e *Engine) segmentReady(s *liveSeg, now time.Time) {
+	s.ready, s.readyAt = true, now
+	l := e.live
+	if s.wanted {
+		l.ready++
+		if now.After(s.deadline(l)) {
+			l.late++
+		}
+	}
+	for c := range s.req {
+		if s.req[c] != "" {
+			e.cancelLive(s, c, now)
+		}
+	}
+	e.emit(SegmentReady{Rendition: s.key.rend, Sequence: s.key.seq})
+}
+
+// onLiveReject releases our refused request; the reason adjusts our view
+// of p.
+func (e *Engine) onLiveReject(p *peer, m wire.LiveReject, now time.Time) {
+	if _, ok := p.lp.out[m.ChunkAddr]; !ok {
+		return
+	}
+	delete(p.lp.out, m.ChunkAddr)
+	k := segKey{m.Rendition, m.Sequence}
+	s := e.live.seg(k)
+	c := int(m.Chunk)
+	if s != nil && c < s.n && s.req[c] == p.id {
+		s.req[c] = ""
+	}
+	switch m.Reason {
+	case wire.RejectNotHave:
+		if bits := p.lp.chunks[k]; s != nil && c < s.n && bits.Has(c) {
+			bits.Clear(c)
+			p.lp.chunks[k] = bits
+			s.avail[c]--
+		}
+	case wire.RejectTooMany, wire.RejectChoked:
+		p.lp.busyUntil = now.Add(liveBusyBackoff)
+	}
+	e.live.dirty = true
+}
+
+// cancelLive withdraws our outstanding request for chunk c of s.
+func (e *Engine) cancelLive(s *liveSeg, c int, now time.Time) {
+	id := s.req[c]
+	s.req[c] = ""
+	p := e.peers[id]
+	if p == nil {
+		return
+	}
+	a := wire.ChunkAddr{Rendition: s.key.rend, Sequence: s.key.seq, Chunk: uint32(c)}
+	if _, ok := p.lp.out[a]; ok {
+		delete(p.lp.out, a)
+		e.send(p, wire.LiveCancel{ChunkAddr: a})
+	}
+}
