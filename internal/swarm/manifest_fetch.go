@@ -63,15 +63,36 @@ func (f *manifestFetch) askNext(e *Engine, now time.Time) {
 		f.tried = make(map[PeerID]bool)
 	}
 	for round := 0; round < 2; round++ {
-		for _, id := range e.order {
-			if !f.tried[id] {
-				f.asking, f.sent = id, now
-				e.send(e.peers[id], wire.ManifestRequest{Offset: 0})
-				return
+		// Peers that sent a bitfield know the manifest; ask them first.
+		for _, holders := range []bool{true, false} {
+			for _, id := range e.order {
+				if !f.tried[id] && e.peers[id].gotRawBits == holders {
+					f.ask(e, id, now)
+					return
+				}
 			}
 		}
 		clear(f.tried)
 	}
+}
+
+func (f *manifestFetch) ask(e *Engine, id PeerID, now time.Time) {
+	f.asking, f.sent, f.buf, f.total = id, now, nil, 0
+	e.send(e.peers[id], wire.ManifestRequest{Offset: 0})
+}
+
+// holderSeen switches to p, which just showed it has the manifest by
+// sending a bitfield, when the peer being asked has not shown that and has
+// sent nothing yet: a peer without the manifest never answers, and waiting
+// for its timeout would delay the start by RequestTimeout.
+func (f *manifestFetch) holderSeen(e *Engine, p *peer, now time.Time) {
+	if f.asking == p.id || len(f.buf) > 0 {
+		return
+	}
+	if cur := e.peers[f.asking]; cur != nil && cur.gotRawBits {
+		return
+	}
+	f.ask(e, p.id, now)
 }
 
 // onPart appends one part and, once complete, checks and installs it.

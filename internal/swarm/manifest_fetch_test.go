@@ -59,7 +59,6 @@ func TestManifestFetchTimeoutAsksAnother(t *testing.T) {
 	if got := e.Ready(); len(got) != 0 {
 		t.Fatalf("got %v, want nothing while a is being asked", got)
 	}
-	e.Receive("b", wire.Bitfield{Bits: []byte{0xff}}, epoch) // kept until the manifest is known
 	e.Tick(epoch.Add(DefaultRequestTimeout))
 	if got := sentTo[wire.ManifestRequest](e.Ready(), "b"); len(got) != 1 {
 		t.Fatalf("got %v to b, want one ManifestRequest after a timed out", got)
@@ -74,6 +73,25 @@ func TestManifestFetchTimeoutAsksAnother(t *testing.T) {
 	e.Receive("a", wire.Request{Index: 0, Length: 1}, epoch)
 	if got := sentTo[wire.Reject](e.Ready(), "a"); len(got) != 1 || got[0].Reason != wire.RejectNotHave {
 		t.Errorf("request without manifest: got %v, want Reject NotHave", got)
+	}
+}
+
+func TestManifestFetchSwitchesToPeerWithBitfield(t *testing.T) {
+	e := newTestEngine(t, Config{Swarm: [32]byte{7}})
+	e.AddPeer("a", epoch)
+	e.AddPeer("b", epoch)
+	if got := sentTo[wire.ManifestRequest](e.Ready(), "a"); len(got) != 1 {
+		t.Fatalf("got %v to a, want one ManifestRequest", got)
+	}
+	// b shows it knows the manifest; a, silent so far, may not.
+	e.Receive("b", wire.Bitfield{Bits: []byte{0xff}}, epoch.Add(time.Second))
+	if got := sentTo[wire.ManifestRequest](e.Ready(), "b"); len(got) != 1 {
+		t.Fatalf("got %v to b, want a ManifestRequest at once, not after a's timeout", got)
+	}
+	// A later bitfield from a does not take the fetch away from b.
+	e.Receive("a", wire.Bitfield{Bits: []byte{0xff}}, epoch.Add(2*time.Second))
+	if got := sentTo[wire.ManifestRequest](e.Ready(), "a"); len(got) != 0 {
+		t.Errorf("got %v to a, want nothing while b is asked", got)
 	}
 }
 

@@ -56,6 +56,7 @@ func (e *Engine) onBitfield(p *peer, raw []byte, now time.Time) {
 	if e.manifest == nil {
 		p.rawBits = append([]byte(nil), raw...)
 		p.gotRawBits = true
+		e.mf.holderSeen(e, p, now)
 		return
 	}
 	bits, err := piece.ParseBitfield(raw, e.manifest.NumPieces())
