@@ -19,10 +19,31 @@ import (
 // identityFile is the name of the node's private key inside its data dir.
 const identityFile = "identity.key"
 
-// newHost builds the libp2p host: TCP with Noise and yamux, and QUIC. It
+// newHost builds a libp2p host with the limits a node of default Config
+// gets; see newLimitedHost.
+func newHost(listen []string, key crypto.PrivKey) (host.Host, error) {
+	return newLimitedHost(listen, key, LimitsConfig{}, defaultMaxPeers)
+}
+
+// newLimitedHost builds the libp2p host: TCP with Noise and yamux, and
+// QUIC, with the resource manager and connection manager that enforce lim
+// (zero fields are defaults) for a node of maxPeers swarm peers. It
 // deliberately names its transports instead of taking libp2p's defaults so
 // the binary carries only what Shoal uses.
-func newHost(listen []string, key crypto.PrivKey) (host.Host, error) {
+func newLimitedHost(listen []string, key crypto.PrivKey, lim LimitsConfig, maxPeers int) (host.Host, error) {
+	lim, err := lim.withDefaults(maxPeers)
+	if err != nil {
+		return nil, err
+	}
+	rm, err := lim.resourceManager()
+	if err != nil {
+		return nil, err
+	}
+	cm, err := connManager(maxPeers)
+	if err != nil {
+		rm.Close()
+		return nil, err
+	}
 	opts := []libp2p.Option{
 		libp2p.Identity(key),
 		libp2p.ListenAddrStrings(listen...),
@@ -30,6 +51,8 @@ func newHost(listen []string, key crypto.PrivKey) (host.Host, error) {
 		libp2p.Transport(quic.NewTransport),
 		libp2p.Security(noise.ID, noise.New),
 		libp2p.Muxer(yamux.ID, yamux.DefaultTransport),
+		libp2p.ResourceManager(rm),
+		libp2p.ConnectionManager(cm),
 		libp2p.DisableMetrics(),
 	}
 	h, err := libp2p.New(opts...)

@@ -52,6 +52,9 @@ type Config struct {
 
 	// MaxPeers caps connected peers. Default 50.
 	MaxPeers int
+	// Limits bounds connections, streams and buffer memory per peer, per
+	// IP and in total; always on, zero fields mean defaults (limits.go).
+	Limits LimitsConfig
 	// UploadRate caps the bytes per second this node serves to peers,
 	// across all of them; 0 means no cap.
 	UploadRate int64
@@ -108,7 +111,7 @@ func New(cfg Config) (*Node, error) {
 		c.close()
 		return nil, err
 	}
-	h, err := newHost(listen, key)
+	h, err := newLimitedHost(listen, key, cfg.Limits, cfg.MaxPeers)
 	if err != nil {
 		c.close()
 		return nil, err
@@ -151,7 +154,7 @@ func (c *Config) fill() error {
 		c.Listen = []string{"0.0.0.0:0"}
 	}
 	if c.MaxPeers == 0 {
-		c.MaxPeers = 50
+		c.MaxPeers = defaultMaxPeers
 	}
 	if c.Engine.Seed == 0 {
 		// Each node needs its own tie-break order: with a shared one,
