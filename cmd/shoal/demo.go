@@ -48,6 +48,11 @@ type demo struct {
 }
 
 func (d *demo) run(ctx context.Context, size int64, peers int) error {
+	// Everything the demo starts runs until it ends: stop cancels the
+	// tracker and the nodes (the downloaders keep seeding) and waits.
+	var wg sync.WaitGroup
+	ctx, stop := context.WithCancel(ctx)
+	defer func() { stop(); wg.Wait() }()
 	src := filepath.Join(d.dir, "seed", "demo.bin")
 	if err := writeRandom(src, size); err != nil {
 		return err
@@ -60,7 +65,7 @@ func (d *demo) run(ctx context.Context, size int64, peers int) error {
 	if err != nil {
 		return err
 	}
-	defer waitTracker()
+	wg.Go(func() { waitTracker() })
 	seed, err := node.New(node.Config{Manifest: m, SharePath: src, Listen: []string{"127.0.0.1:0"}, Trackers: []string{trackerURL}, Logger: d.e.log})
 	if err != nil {
 		return err
@@ -68,10 +73,7 @@ func (d *demo) run(ctx context.Context, size int64, peers int) error {
 	link := piece.Link{ID: m.ID(), Name: m.Name, Trackers: []string{trackerURL}, Peers: linkPeers(seed.Addrs())}
 	fmt.Fprintf(d.e.stderr, "shoal demo: 1 seed shares %s of random data with %d downloaders on this machine\nlink: %s\n\n",
 		formatBytes(size), peers, link)
-	var wg sync.WaitGroup
-	seedCtx, stopSeed := context.WithCancel(ctx)
-	wg.Go(func() { seed.Run(seedCtx) })
-	defer func() { stopSeed(); wg.Wait() }()
+	wg.Go(func() { seed.Run(ctx) })
 
 	nodes, errs, err := d.startDownloaders(ctx, link, peers, &wg)
 	if err != nil {

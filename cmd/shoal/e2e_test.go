@@ -214,3 +214,19 @@ func TestBadInputs(t *testing.T) {
 		})
 	}
 }
+
+// TestDemoRunsAndExits runs a small demo: every downloader must verify and
+// the command must exit on its own (it once waited forever for its seeds).
+func TestDemoRunsAndExits(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), guard)
+	defer cancel()
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, shoalBin, "demo", "-size", "3000000", "-peers", "3")
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("demo: %v (context: %v)\n%s", err, ctx.Err(), stderr.String())
+	}
+	if want := "all 3 downloaders verified byte for byte"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("demo output lacks %q:\n%s", want, stderr.String())
+	}
+}
