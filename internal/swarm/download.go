@@ -52,13 +52,49 @@ func (e *Engine) dropPartial(i int) {
 // request sends p a request for block j of piece pp.
 func (e *Engine) request(p *peer, pp *partialPiece, j int, now time.Time) {
 	begin := uint32(j) * e.blockSize
-	length := e.blockLen(pp.index, j)
-	if len(pp.reqs[j]) == 0 {
-		pp.unreq--
+	n := e.runLength(p, pp, j, now)
+	var total uint32
+	for b := j; b < j+n; b++ {
+		length := e.blockLen(pp.index, b)
+		if len(pp.reqs[b]) == 0 {
+			pp.unreq--
+		}
+		pp.reqs[b] = append(pp.reqs[b], p.id)
+		p.out[blockKey{uint32(pp.index), uint32(b) * e.blockSize}] = outReq{length: length, sent: now}
+		total += length
 	}
-	pp.reqs[j] = append(pp.reqs[j], p.id)
-	p.out[blockKey{uint32(pp.index), begin}] = outReq{length: length, sent: now}
-	e.send(p, wire.Request{Index: uint32(pp.index), Begin: begin, Length: length})
+	first := blockKey{uint32(pp.index), begin}
+	r := p.out[first]
+	r.run = total
+	p.out[first] = r
+	e.send(p, wire.Request{Index: uint32(pp.index), Begin: begin, Length: total})
+}
+
+// Request coalescing: a peer delivering at least coalesceRate bytes/s is
+// asked for up to maxRun consecutive blocks of a piece in one Request (one
+// Data reply), which cuts per-message work on fast links. Blocks are still
+// tracked one by one, so slow peers, endgame and bans see no difference.
+const (
+	coalesceRate = 16 << 20
+	maxRun       = 4
+)
+
+// runLength returns how many blocks from j to ask p for at once.
+func (e *Engine) runLength(p *peer, pp *partialPiece, j int, now time.Time) int {
+	if len(pp.reqs[j]) > 0 || p.down.quickRate(now) < coalesceRate {
+		return 1 // an endgame duplicate, or a peer too slow to gain
+	}
+	n := 1
+	// A run may overshoot p's pipeline depth by up to maxRun-1 blocks;
+	// capping it by the room left would shrink runs to the one or two
+	// blocks each arriving reply frees.
+	for b := j + 1; b < len(pp.blocks) && n < maxRun; b++ {
+		if len(pp.reqs[b]) > 0 || pp.blocks[b] != nil {
+			break
+		}
+		n++
+	}
+	return n
 }
 
 // release forgets p's outstanding request k, making the block requestable
@@ -101,17 +137,46 @@ func (e *Engine) onData(p *peer, m wire.Data, now time.Time) {
 	e.down.add(n, now)
 	k := blockKey{m.Index, m.Begin}
 	req, ok := p.out[k]
+	if ok && req.run > req.length && int(req.run) == n {
+		e.onRun(p, m, now)
+		return
+	}
+	if e.onBlock(p, m, now) {
+		e.fillPeer(p, now)
+	}
+}
+
+// onRun splits the answer to a coalesced Request into its blocks.
+func (e *Engine) onRun(p *peer, m wire.Data, now time.Time) {
+	for off := 0; off < len(m.Payload); {
+		begin := m.Begin + uint32(off)
+		req, ok := p.out[blockKey{m.Index, begin}]
+		if !ok || off+int(req.length) > len(m.Payload) {
+			e.stats.BytesWasted += int64(len(m.Payload) - off)
+			break
+		}
+		e.onBlock(p, wire.Data{Index: m.Index, Begin: begin, Payload: m.Payload[off : off+int(req.length)]}, now)
+		off += int(req.length)
+	}
+	e.fillPeer(p, now)
+}
+
+// onBlock stores one requested block. It reports whether the block
+// answered a request of ours, after which p's pipeline has room again.
+func (e *Engine) onBlock(p *peer, m wire.Data, now time.Time) bool {
+	n := len(m.Payload)
+	k := blockKey{m.Index, m.Begin}
+	req, ok := p.out[k]
 	if !ok || int(req.length) != n {
 		e.stats.BytesWasted += int64(n)
-		return
+		return false
 	}
 	delete(p.out, k)
 	pp := e.partial[int(m.Index)]
 	j := int(m.Begin / e.blockSize)
 	if pp == nil || pp.origin || j >= len(pp.reqs) || !removeID(&pp.reqs[j], p.id) || pp.blocks[j] != nil {
 		e.stats.BytesWasted += int64(n)
-		e.fillPeer(p, now)
-		return
+		return true
 	}
 	pp.blocks[j] = m.Payload
 	pp.from[j] = p.id
@@ -122,7 +187,7 @@ func (e *Engine) onData(p *peer, m wire.Data, now time.Time) {
 		pp.verifying = true
 		e.emit(Verify{Index: pp.index, Blocks: pp.blocks})
 	}
-	e.fillPeer(p, now)
+	return true
 }
 
 // cancelCopies withdraws the endgame duplicates of block j, which has just

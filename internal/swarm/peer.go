@@ -33,8 +33,9 @@ type blockKey struct {
 
 // outReq is one of our requests that a peer has not answered yet.
 type outReq struct {
-	length uint32
-	sent   time.Time
+	length uint32    // this block's length
+	run    uint32    // bytes of the Request that carried it: more than length when coalesced (first block only)
+	sent   time.Time // when the Request went out
 }
 
 // peer is the engine's view of one connection.
@@ -65,8 +66,14 @@ func newPeer(id PeerID) *peer {
 }
 
 // depth returns how many requests may be outstanding to p.
-func (p *peer) depth(blockSize uint32) int {
-	n := int(p.down.bytesPerSec() * pipelineWindow.Seconds() / float64(blockSize))
+func (p *peer) depth(blockSize uint32, now time.Time) int {
+	rate := p.down.bytesPerSec()
+	if q := p.down.quickRate(now); q >= coalesceRate {
+		// A fast link ramps up without waiting for the first full sample;
+		// on slower links partial samples are too bursty to trust.
+		rate = max(rate, q)
+	}
+	n := int(rate * pipelineWindow.Seconds() / float64(blockSize))
 	return min(max(n, minPipeline), maxPipeline)
 }
 

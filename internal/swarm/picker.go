@@ -32,7 +32,7 @@ func (e *Engine) fillPeer(p *peer, now time.Time) {
 	if !e.canRequest(p, now) {
 		return
 	}
-	depth := p.depth(e.blockSize)
+	depth := p.depth(e.blockSize, now)
 	for len(p.out) < depth {
 		pp, j, ok := e.pick(p)
 		if !ok {

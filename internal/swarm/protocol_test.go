@@ -220,7 +220,7 @@ func TestPipelineDepth(t *testing.T) {
 	for _, tt := range tests {
 		p := newPeer("a")
 		p.down.rate = tt.rate
-		if got := p.depth(64 << 10); got != tt.want {
+		if got := p.depth(64<<10, epoch); got != tt.want {
 			t.Errorf("rate %.0f: got depth %d, want %d", tt.rate, got, tt.want)
 		}
 	}

@@ -47,5 +47,15 @@ func (m *meter) roll(now time.Time) {
 // penalize halves the estimate, as after a request timeout.
 func (m *meter) penalize() { m.rate /= 2 }
 
+// quickRate returns the larger of the estimate and the rate of the sample
+// still being collected, once it spans at least 200 ms: a fresh fast peer
+// shows its speed well before the first full sample.
+func (m *meter) quickRate(now time.Time) float64 {
+	if dt := now.Sub(m.last); !m.last.IsZero() && dt >= 200*time.Millisecond {
+		return max(m.rate, float64(m.pending)/dt.Seconds())
+	}
+	return m.rate
+}
+
 // bytesPerSec returns the current estimate.
 func (m *meter) bytesPerSec() float64 { return m.rate }

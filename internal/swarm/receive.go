@@ -157,10 +157,20 @@ func (e *Engine) applyEarly(p *peer, now time.Time) bool {
 // onReject releases the refused request; the reason adjusts our view of p.
 func (e *Engine) onReject(p *peer, m wire.Reject, now time.Time) {
 	k := blockKey{m.Index, m.Begin}
-	if _, ok := p.out[k]; !ok {
+	req, ok := p.out[k]
+	if !ok {
 		return
 	}
-	e.release(p, k)
+	// A refused coalesced Request releases every block it covered.
+	for off := uint32(0); off < max(req.run, req.length); {
+		kb := blockKey{m.Index, m.Begin + off}
+		rb, ok := p.out[kb]
+		if !ok {
+			break
+		}
+		e.release(p, kb)
+		off += rb.length
+	}
 	switch m.Reason {
 	case wire.RejectNotHave:
 		if e.manifest != nil && int64(m.Index) < int64(e.manifest.NumPieces()) {
