@@ -43,8 +43,8 @@ func (d *discovery) run(ctx context.Context) {
 	for _, u := range d.n.cfg.Trackers {
 		wg.Go(func() { d.announceLoop(ctx, u) })
 	}
-	wg.Go(func() { d.bootstrapLoop(ctx) })
-	wg.Go(func() { d.pexLoop(ctx) })
+	wg.Go(func() { every(ctx, redialEvery, d.redialBootstrap) })
+	wg.Go(func() { every(ctx, pexEvery, func() { d.l.send(evPEX{}) }) })
 	wg.Wait()
 }
 
@@ -69,18 +69,25 @@ func (d *discovery) dialer(ctx context.Context) {
 	}
 }
 
-func (d *discovery) bootstrapLoop(ctx context.Context) {
-	t := time.NewTicker(redialEvery)
+// redialBootstrap offers the link's and the flags' peers to the dialers
+// again; those already connected are skipped there.
+func (d *discovery) redialBootstrap() {
+	for _, p := range d.n.cfg.Peers {
+		ai, _ := peer.AddrInfoFromString(p) // validated in Config.fill
+		d.l.offer(*ai)
+	}
+}
+
+// every calls f every interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, f func()) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			for _, p := range d.n.cfg.Peers {
-				ai, _ := peer.AddrInfoFromString(p)
-				d.l.offer(*ai)
-			}
+			f()
 		}
 	}
 }
@@ -133,20 +140,6 @@ func (d *discovery) ports() (tcp, quic int) {
 		}
 	}
 	return tcp, quic
-}
-
-// pexLoop asks the loop to send peer exchange messages periodically.
-func (d *discovery) pexLoop(ctx context.Context) {
-	t := time.NewTicker(pexEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			d.l.send(evPEX{})
-		}
-	}
 }
 
 func addrInfo(id string, addrs []string) (peer.AddrInfo, bool) {
