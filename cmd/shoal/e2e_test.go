@@ -183,6 +183,7 @@ func TestBadInputs(t *testing.T) {
 		{"malformed link", []string{"get", "shoal:abc"}, exitUsage, "bad link"},
 		{"not a link", []string{"get", "http://example.com/x"}, exitUsage, "bad link"},
 		{"unknown flag", []string{"get", "--bogus"}, exitUsage, "flag provided but not defined"},
+		{"only web seeds", []string{"get", "shoal:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa?o=http://127.0.0.1:9/f"}, exitUsage, "no tracker or peer"},
 		{"share missing path", []string{"share", filepath.Join(dir, "nope")}, exitError, "no such file or directory"},
 		{"share two paths", []string{"share", dir, dir}, exitUsage, "want exactly one PATH"},
 		{"share empty folder", []string{"share", dir, "--tracker", "http://127.0.0.1:9/announce"}, exitError, "no content to share"},

@@ -32,8 +32,9 @@ func runGet(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if len(link.Trackers)+len(link.Origins)+len(link.Peers) == 0 {
-		return fmt.Errorf("%w: the link names no tracker, web seed or peer to get the content from", errUsage)
+	if len(link.Trackers)+len(link.Peers) == 0 {
+		// Web seeds serve the content, not its manifest: a peer must.
+		return fmt.Errorf("%w: the link names no tracker or peer to learn the content's manifest from", errUsage)
 	}
 	if err := checkTrackers(ctx, link); err != nil {
 		return err
