@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -119,8 +120,47 @@ func TestShareGetFolder(t *testing.T) {
 	}
 }
 
-// TestGetResumesAfterSIGKILL kills a download three times at different
-// points; each restart must keep what was verified and the result must be
+// killWhenStaged starts "shoal get" into out and SIGKILLs it once at least
+// at bytes are staged. Whatever appears under the final name by then must be
+// the complete, correct content (a download may finish before the kill).
+func killWhenStaged(t *testing.T, link, out, name string, at int64, want []byte) {
+	t.Helper()
+	cmd := exec.Command(shoalBin, "get", link, "--out", out, "--listen", "127.0.0.1:0")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	final := filepath.Join(out, name)
+	deadline := time.Now().Add(guard)
+	for stagedBytes(out) < at {
+		if _, err := os.Stat(final); err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond) // polling the file system, not synchronising
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if got, err := os.ReadFile(final); err == nil && !bytes.Equal(got, want) {
+		t.Fatalf("killed with %d bytes staged: %s exists but is not the complete content", at, final)
+	}
+}
+
+// finishGet runs "shoal get" to completion and compares the result.
+func finishGet(t *testing.T, link, out, name string, want []byte) {
+	t.Helper()
+	cmd := exec.Command(shoalBin, "get", link, "--out", out, "--listen", "127.0.0.1:0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("resumed get: %v\n%s", err, stderr.String())
+	}
+	got, err := os.ReadFile(filepath.Join(out, name))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("resumed download differs from the original (err %v)", err)
+	}
+}
+
+// TestGetResumesAfterSIGKILL kills one download three times at different
+// points; each restart keeps what was verified and the result must be
 // identical to the original.
 func TestGetResumesAfterSIGKILL(t *testing.T) {
 	dir := t.TempDir()
@@ -128,38 +168,28 @@ func TestGetResumesAfterSIGKILL(t *testing.T) {
 	want := writeRandomFile(t, filepath.Join(dir, "src", "image.iso"), size, 7)
 	link := startShare(t, filepath.Join(dir, "src", "image.iso"), "--max-upload", "3MB", "--piece-size", "65536")
 	out := filepath.Join(dir, "out")
-	for _, frac := range []int64{20, 45, 70} {
-		cmd := exec.Command(shoalBin, "get", link, "--out", out, "--listen", "127.0.0.1:0")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(guard)
-		for stagedBytes(out) < size*frac/100 {
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				t.Fatalf("download never reached %d%%", frac)
-			}
-			time.Sleep(10 * time.Millisecond) // polling the file system, not synchronising
-		}
-		cmd.Process.Kill()
-		cmd.Wait()
-		if _, err := os.Stat(filepath.Join(out, "image.iso")); err == nil {
-			t.Fatalf("killed at %d%%: an incomplete file is presented as complete", frac)
-		}
+	for _, pct := range []int64{20, 45, 70} {
+		killWhenStaged(t, link, out, "image.iso", size*pct/100, want)
 	}
-	cmd := exec.Command(shoalBin, "get", link, "--out", out, "--listen", "127.0.0.1:0", "--json")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	js, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("final get: %v\n%s", err, stderr.String())
+	finishGet(t, link, out, "image.iso", want)
+}
+
+// TestTwentyKilledDownloadsResume kills 20 downloads, each at a random
+// point (seeded, so a failure can be replayed), and resumes every one.
+func TestTwentyKilledDownloadsResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("20 downloads")
 	}
-	got, err := os.ReadFile(filepath.Join(out, "image.iso"))
-	if err != nil || !bytes.Equal(got, want) {
-		t.Fatalf("resumed download differs from the original (err %v)", err)
-	}
-	if !strings.Contains(stderr.String(), "resuming") && !strings.Contains(string(js), `"complete":true`) {
-		t.Errorf("final run: got %s", js)
+	dir := t.TempDir()
+	const size = 2 << 20
+	want := writeRandomFile(t, filepath.Join(dir, "src", "update.pak"), size, 9)
+	link := startShare(t, filepath.Join(dir, "src", "update.pak"), "--max-upload", "4MB", "--piece-size", "65536")
+	r := rand.New(rand.NewPCG(20, 26))
+	for i := range 20 {
+		out := filepath.Join(dir, fmt.Sprint("out", i))
+		at := int64(size) * int64(5+r.IntN(76)) / 100 // 5%..80%
+		killWhenStaged(t, link, out, "update.pak", at, want)
+		finishGet(t, link, out, "update.pak", want)
 	}
 }
 
