@@ -82,6 +82,9 @@ func newLoop(n *Node, ctx context.Context, wg *sync.WaitGroup) *loop {
 	cfg.Manifest = n.content.manifest()
 	cfg.Have = n.content.have
 	cfg.Origin = len(n.cfg.Origins) > 0
+	if n.live != nil {
+		cfg.Live = n.cfg.Live.engineConfig(n.cfg.Swarm, n.cfg.UploadRate) // live channel engine
+	}
 	l.eng, l.engErr = swarm.New(cfg)
 	return l
 }
@@ -166,6 +169,9 @@ func (l *loop) run(ctx context.Context) error {
 		case now := <-t.C:
 			l.eng.Tick(now)
 			l.updateStats(now)
+			if l.n.live != nil {
+				l.liveTick() // refresh the gateway's window copy and live figures
+			}
 		}
 		if err := l.flush(ctx); err != nil {
 			return err
@@ -227,6 +233,10 @@ func (l *loop) handle(ev event, now time.Time) {
 			return
 		}
 		l.eng.OriginData(ev.index, ev.data, now)
+	default:
+		if l.n.live != nil {
+			l.handleLive(ev, now) // live events (live.go)
+		}
 	}
 }
 
@@ -355,6 +365,8 @@ func (l *loop) act(ctx context.Context, a swarm.Action) error {
 		}
 	case swarm.Completed:
 		return l.complete()
+	case swarm.FetchSegment, swarm.SegmentReady, swarm.Evicted:
+		l.actLive(ctx, a) // live actions (live.go)
 	}
 	return nil
 }

@@ -61,6 +61,10 @@ type Config struct {
 	// Engine tunes the swarm engine; Swarm, Manifest, Have and Origin are
 	// filled in by the node.
 	Engine swarm.Config
+	// Live, when set, makes this a live channel node (broadcaster or
+	// viewer, live_config.go) instead of a file node: SharePath, OutDir
+	// and Manifest stay empty and Swarm is the channel ID.
+	Live *LiveConfig
 	// Logger receives structured logs; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -81,6 +85,7 @@ type Node struct {
 	upload  *rate.Limiter // nil: uploads are not capped
 	origin  *origin.Client
 	events  chan event
+	live    *liveNode // set when Config.Live is (live.go)
 
 	completeOnce sync.Once
 	completed    chan struct{} // closed once the content is complete
@@ -97,8 +102,11 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	log := cfg.Logger
-	c, err := openContent(&cfg, log)
-	if err != nil {
+	var c *content
+	var err error
+	if cfg.Live != nil {
+		c = &content{cfg: &cfg, log: log} // live: nothing on disk, the engine holds the window
+	} else if c, err = openContent(&cfg, log); err != nil {
 		return nil, err
 	}
 	key, err := loadIdentity(cfg.DataDir)
@@ -116,6 +124,15 @@ func New(cfg Config) (*Node, error) {
 		c.close()
 		return nil, err
 	}
+	var ln *liveNode
+	if cfg.Live != nil {
+		// Live: open the origin or gateway listener now, so a busy port
+		// fails New rather than Run.
+		if ln, err = newLiveNode(&cfg); err != nil {
+			h.Close()
+			return nil, err
+		}
+	}
 	n := &Node{
 		cfg:     cfg,
 		log:     log,
@@ -124,6 +141,7 @@ func New(cfg Config) (*Node, error) {
 		tracker: tracker.NewClient(tracker.ClientConfig{}),
 		origin:  origin.New(origin.Config{}),
 		events:  make(chan event, 256),
+		live:    ln,
 
 		completed: make(chan struct{}),
 	}
@@ -138,10 +156,15 @@ func (c *Config) fill() error {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	if (c.SharePath == "") == (c.OutDir == "") {
+	switch {
+	case c.Live != nil:
+		// Live channel: validated and its Swarm set in live_config.go.
+		if err := c.fillLive(); err != nil {
+			return err
+		}
+	case (c.SharePath == "") == (c.OutDir == ""):
 		return fmt.Errorf("%w: set exactly one of SharePath and OutDir", ErrConfig)
-	}
-	if c.SharePath != "" && c.Manifest == nil {
+	case c.SharePath != "" && c.Manifest == nil:
 		return fmt.Errorf("%w: sharing needs a manifest", ErrConfig)
 	}
 	if c.Manifest != nil {
@@ -260,11 +283,17 @@ func (n *Node) Run(ctx context.Context) error {
 		defer wg.Done()
 		newDiscovery(n, l).run(ctx)
 	}()
+	if n.live != nil {
+		n.live.start(ctx, l) // live HTTP server and source or poller (live.go)
+	}
 	return l.run(ctx)
 }
 
 // Close releases the node's resources when Run was never called.
 func (n *Node) Close() error {
+	if n.live != nil {
+		n.live.ln.Close() // the live HTTP listener New opened
+	}
 	n.content.close()
 	return n.host.Close()
 }

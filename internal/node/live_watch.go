@@ -1,0 +1,191 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shoal-p2p/shoal/internal/live"
+	"github.com/shoal-p2p/shoal/internal/origin"
+	"github.com/shoal-p2p/shoal/internal/swarm"
+)
+
+// Viewer-side origin use: announcement polling and segment fetches.
+const (
+	pollDefault        = time.Second // poll interval before a segment duration is known
+	pollMin            = 250 * time.Millisecond
+	pollMax            = 5 * time.Second
+	pollTimeout        = 10 * time.Second // one announcement request
+	maxAnnounceBody    = 8 << 20
+	originFetchTimeout = 15 * time.Second // one segment fetch
+	pollWarnAfter      = 5                // consecutive failed polls before a warning
+)
+
+// poller learns the live edge from the origin: it polls /live/announce
+// (see live_origin.go) about twice per segment duration and hands new
+// announcements to the loop, which feeds them to the engine's LiveAnnounce
+// (where they are verified). It runs on one goroutine and owns its fields.
+type poller struct {
+	origins  []string
+	log      *slog.Logger
+	client   *http.Client
+	cursor   map[uint8]uint64 // newest sequence seen per rendition
+	interval time.Duration
+	rescan   bool // ask for every rendition's newest announcements next
+	turn     int  // origin to ask next
+	failures int  // consecutive failed polls
+}
+
+func newPoller(origins []string, log *slog.Logger) *poller {
+	return &poller{
+		origins: origins, log: log, client: &http.Client{Timeout: pollTimeout},
+		cursor: make(map[uint8]uint64), interval: pollDefault,
+	}
+}
+
+// run polls until ctx ends.
+func (p *poller) run(ctx context.Context, l *loop) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		raws := p.poll(ctx)
+		if len(raws) > 0 && !l.send(evAnnounced{raws: raws}) {
+			return
+		}
+		t.Reset(p.interval)
+	}
+}
+
+// poll asks one origin for what is new: everything recent when nothing is
+// known yet, then each known rendition after its cursor.
+func (p *poller) poll(ctx context.Context) [][]byte {
+	base := strings.TrimSuffix(p.origins[p.turn%len(p.origins)], "/")
+	queries := []string{""}
+	if len(p.cursor) > 0 && !p.rescan {
+		queries = queries[:0]
+		for r, seq := range p.cursor {
+			queries = append(queries, "?r="+strconv.Itoa(int(r))+"&after="+strconv.FormatUint(seq, 10))
+		}
+	}
+	p.rescan = false
+	var out [][]byte
+	for _, q := range queries {
+		resp, err := p.get(ctx, base+originAnnouncePath+q)
+		if err != nil {
+			p.failed(ctx, base, err)
+			return out
+		}
+		out = append(out, p.learn(resp.Announcements)...)
+		for _, r := range resp.Renditions {
+			if _, ok := p.cursor[r]; !ok {
+				p.rescan = true // a rendition not seen yet: next poll asks for everything
+			}
+		}
+	}
+	p.failures = 0
+	return out
+}
+
+// learn advances the cursors past the announcements (read unverified: the
+// engine verifies them) and sets the interval to half a segment.
+func (p *poller) learn(raws [][]byte) [][]byte {
+	for _, raw := range raws {
+		a, err := live.ParseAnnouncement(raw)
+		if err != nil {
+			continue // the engine rejects it and says so
+		}
+		if cur, ok := p.cursor[a.Rendition]; !ok || a.Sequence > cur {
+			p.cursor[a.Rendition] = a.Sequence
+		}
+		p.interval = min(max(a.Duration/2, pollMin), pollMax)
+	}
+	return raws
+}
+
+func (p *poller) get(ctx context.Context, u string) (announceResponse, error) {
+	var resp announceResponse
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return resp, err
+	}
+	r, err := p.client.Do(req)
+	if err != nil {
+		return resp, err
+	}
+	defer r.Body.Close()
+	if r.StatusCode != http.StatusOK {
+		return resp, fmt.Errorf("GET %s: status %s", u, r.Status)
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, maxAnnounceBody)).Decode(&resp); err != nil {
+		return resp, fmt.Errorf("GET %s: %w", u, err)
+	}
+	return resp, nil
+}
+
+// failed notes a failed poll and moves to the next origin.
+func (p *poller) failed(ctx context.Context, base string, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	p.turn++
+	p.failures++
+	if p.failures == pollWarnAfter {
+		p.log.Warn("live: origin announcements unreachable", "origin", base, "err", err)
+	} else {
+		p.log.Debug("live: origin poll failed", "origin", base, "err", err)
+	}
+}
+
+// fetchSegment GETs a whole segment from an origin on a goroutine owned by
+// the loop and reports the result as an event.
+func (l *loop) fetchSegment(ctx context.Context, a swarm.FetchSegment) {
+	origins := l.n.live.cfg.Origins
+	var size int64
+	for _, s := range l.eng.LiveSegments(a.Rendition) {
+		if s.Sequence == a.Sequence {
+			size = s.Size
+		}
+	}
+	base := strings.TrimSuffix(origins[a.Sequence%uint64(len(origins))], "/")
+	u := fmt.Sprintf("%s/live/%d/%d.ts", base, a.Rendition, a.Sequence)
+	l.go_(func() {
+		ev := evSegmentFetched{r: a.Rendition, seq: a.Sequence}
+		if size <= 0 {
+			ev.err = errors.New("node: segment not in the window")
+		} else {
+			fctx, cancel := context.WithTimeout(ctx, originFetchTimeout)
+			ev.data, ev.err = l.n.origin.FetchURL(fctx, u, 0, size)
+			cancel()
+		}
+		l.send(ev)
+	})
+}
+
+// segmentFetched feeds an origin fetch's result to the engine.
+func (l *loop) segmentFetched(ev evSegmentFetched, now time.Time) {
+	if ev.err != nil {
+		var se *origin.StatusError
+		if !errors.As(ev.err, &se) || se.StatusCode != http.StatusNotFound {
+			l.n.log.Debug("live: origin fetch failed", "rendition", ev.r, "sequence", ev.seq, "err", ev.err)
+		}
+		ln := l.n.live
+		ln.mu.Lock()
+		ln.stats.OriginFailures++
+		ln.mu.Unlock()
+		l.eng.LiveOriginFailed(ev.r, ev.seq, now)
+		return
+	}
+	l.eng.LiveOriginData(ev.r, ev.seq, ev.data, now)
+}
