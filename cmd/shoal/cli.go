@@ -39,6 +39,8 @@ func commands() []command {
 		{"demo", "[flags]", "run a seed and several downloaders on this machine and show the swarm at work", runDemo},
 		{"share", "PATH [flags]", "share a file or folder; prints its link and seeds until interrupted", runShare},
 		{"get", "LINK [flags]", "download what a link names, verified, from peers and web seeds", runGet},
+		{"broadcast", "SOURCE [flags]", "broadcast a live HLS stream; prints its channel link and runs until interrupted", runBroadcast},
+		{"watch", "LINK [flags]", "watch a live channel; prints a local playlist URL for players", runWatch},
 		{"tracker", "[flags]", "run a standalone tracker", runTracker},
 		{"sim", "[--scenario FILE] [flags]", "simulate a swarm of real engines over virtual time", runSim},
 	}
@@ -48,7 +50,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: shoal COMMAND [arguments]")
 	fmt.Fprintln(w)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %-14s %s\n", c.name, c.args, c.summary)
+		fmt.Fprintf(w, "  %-10s %-14s %s\n", c.name, c.args, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `Run "shoal COMMAND -h" for a command's flags.`)
