@@ -201,6 +201,8 @@ func TestBadInputs(t *testing.T) {
 	}
 	defer ln.Close()
 	busy := ln.Addr().String()
+	file := filepath.Join(t.TempDir(), "f")
+	writeRandomFile(t, file, 1000, 1)
 	tests := []struct {
 		name string
 		args []string
@@ -215,6 +217,7 @@ func TestBadInputs(t *testing.T) {
 		{"unknown flag", []string{"get", "--bogus"}, exitUsage, "flag provided but not defined"},
 		{"only web seeds", []string{"get", "shoal:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa?o=http://127.0.0.1:9/f"}, exitUsage, "no tracker or peer"},
 		{"share missing path", []string{"share", filepath.Join(dir, "nope")}, exitError, "no such file or directory"},
+		{"share with a port in use", []string{"share", file, "--listen", busy, "--tracker", "http://127.0.0.1:9/announce"}, exitError, "in use"},
 		{"share two paths", []string{"share", dir, dir}, exitUsage, "want exactly one PATH"},
 		{"share empty folder", []string{"share", dir, "--tracker", "http://127.0.0.1:9/announce"}, exitError, "no content to share"},
 		{"bad size", []string{"share", dir, "--max-upload", "fast"}, exitUsage, "not a size"},

@@ -42,12 +42,16 @@ func runShare(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Whatever share starts stops when it returns, on error too: the
+	// embedded tracker would otherwise keep the command alive.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	if len(trackers) == 0 {
 		url, wait, err := startTracker(ctx, e, *trackerListen)
 		if err != nil {
 			return err
 		}
-		defer wait()
+		defer func() { cancel(); wait() }()
 		trackers = append(trackers, url)
 	}
 	n, err := node.New(node.Config{

@@ -115,6 +115,9 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	listen, err := listenAddrs(cfg.Listen)
+	if err == nil {
+		err = checkPorts(listen)
+	}
 	if err != nil {
 		c.close()
 		return nil, err

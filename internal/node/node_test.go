@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -281,5 +283,21 @@ func TestExistingDifferentOutputRefused(t *testing.T) {
 	_, err := New(Config{Manifest: m, OutDir: out})
 	if !errors.Is(err, ErrExists) {
 		t.Fatalf("got %v, want ErrExists", err)
+	}
+}
+
+func TestListenPortInUseIsAnError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	n, err := New(Config{Swarm: piece.ID{1}, OutDir: t.TempDir(), Listen: []string{ln.Addr().String()}})
+	if err == nil {
+		n.Close()
+		t.Fatalf("New succeeded on a busy port, want an error")
+	}
+	if !strings.Contains(err.Error(), "in use") {
+		t.Errorf("got %v, want it to say the address is in use", err)
 	}
 }
