@@ -24,6 +24,8 @@ const (
 	pexMaxPeers      = 20
 	pexMaxAddrs      = 4
 	stoppedAnnounceT = 2 * time.Second
+	fewPeers         = 4               // below this many peers, announce again after quickAnnounce
+	quickAnnounce    = 5 * time.Second // re-announce interval while peers are few
 )
 
 // discovery finds peers (bootstrap addresses, trackers, peer exchange) and
@@ -116,16 +118,26 @@ func (d *discovery) announceLoop(ctx context.Context, url string) {
 			continue
 		}
 		req.Event = ""
-		wait = resp.Interval
-		if wait <= 0 {
-			wait = defaultAnnounce
-		}
+		wait = nextAnnounce(resp.Interval, d.l.peerCount())
 		for _, p := range resp.Peers {
 			if ai, ok := addrInfo(p.ID, p.Addrs); ok {
 				d.l.offer(ai)
 			}
 		}
 	}
+}
+
+// nextAnnounce returns how long to wait before announcing again: the
+// tracker's interval, or quickAnnounce while the node has few peers, since
+// peers that joined at the same moment are only in the tracker's next answer.
+func nextAnnounce(interval time.Duration, peers int) time.Duration {
+	if interval <= 0 {
+		interval = defaultAnnounce
+	}
+	if peers < fewPeers {
+		return min(interval, quickAnnounce)
+	}
+	return interval
 }
 
 // ports returns the TCP and QUIC ports the host listens on.

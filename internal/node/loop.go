@@ -301,6 +301,13 @@ func (l *loop) claimDial(p peer.ID) bool {
 	return true
 }
 
+// peerCount returns how many peers are registered.
+func (l *loop) peerCount() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.registered)
+}
+
 // releaseDial ends a claim whose dial failed.
 func (l *loop) releaseDial(p peer.ID) {
 	l.mu.Lock()
