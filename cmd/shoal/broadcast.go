@@ -41,6 +41,7 @@ func runBroadcast(ctx context.Context, e *env, args []string) error {
 	var maxUp, chunk byteSize
 	fs.Var(&maxUp, "max-upload", "cap on upload bytes per second, e.g. 10MB (0: none)")
 	fs.Var(&chunk, "chunk-size", "unit of verification and relay inside a segment, 1KiB..1MiB (default 64KiB)")
+	wait := fs.Duration("wait", 30*time.Second, "how long to wait for the encoder's first playlist")
 	pos, err := parse(e, fs, verbose, args)
 	if err != nil {
 		return err
@@ -54,6 +55,9 @@ func runBroadcast(ctx context.Context, e *env, args []string) error {
 	src, what, err := newSource(e, *hlsDir, *hlsURL, *synth)
 	if err != nil {
 		return err
+	}
+	if !*synth {
+		src = patientSource{inner: src, wait: *wait, say: e.stderr}
 	}
 	priv, err := loadBroadcastKey(*data)
 	if err != nil {
