@@ -36,7 +36,7 @@ type env struct {
 
 func commands() []command {
 	return []command{
-		{"demo", "[flags]", "run a seed and several downloaders on this machine and show the swarm at work", runDemo},
+		{"demo", "[flags]", "a live stream with several viewers on this machine (--files: a file swarm)", runDemo},
 		{"share", "PATH [flags]", "share a file or folder; prints its link and seeds until interrupted", runShare},
 		{"get", "LINK [flags]", "download what a link names, verified, from peers and web seeds", runGet},
 		{"broadcast", "SOURCE [flags]", "broadcast a live HLS stream; prints its channel link and runs until interrupted", runBroadcast},

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -15,17 +17,43 @@ import (
 	"github.com/shoal-p2p/shoal/internal/store"
 )
 
+// demoArgs is the demo's usage line: the live demo by default, the file
+// demo with --files.
+const demoArgs = "[--viewers N] [--for DURATION] [--http ADDR] | --files [--size N] [--peers N] [--keep]"
+
+// Flags that belong to one demo only.
+var (
+	liveDemoFlags = []string{"viewers", "for", "http"}
+	fileDemoFlags = []string{"size", "peers", "keep"}
+)
+
 func runDemo(ctx context.Context, e *env, args []string) error {
-	fs, verbose := newFlags(e, "demo", "[flags]")
-	size := fs.Int64("size", 64<<20, "bytes of random content to share")
-	peers := fs.Int("peers", 8, "downloaders")
-	keep := fs.Bool("keep", false, "keep the demo's folder instead of deleting it")
+	fs, verbose := newFlags(e, "demo", demoArgs)
+	files := fs.Bool("files", false, "run the file demo: a seed and several downloaders share random content")
+	viewers := fs.Int("viewers", 5, "live: viewers watching the channel")
+	runFor := fs.Duration("for", 0, "live: stop after this long (0: run until interrupted)")
+	httpAddr := fs.String("http", "127.0.0.1:0", "live: address of viewer 1's player gateway")
+	size := fs.Int64("size", 64<<20, "files: bytes of random content to share")
+	peers := fs.Int("peers", 8, "files: downloaders")
+	keep := fs.Bool("keep", false, "files: keep the demo's folder instead of deleting it")
 	pos, err := parse(e, fs, verbose, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 || *size <= 0 || *peers < 1 || *peers > 64 {
-		return fmt.Errorf("%w: demo takes no arguments; -size > 0, 1 <= -peers <= 64", errUsage)
+	if len(pos) > 0 {
+		return fmt.Errorf("%w: demo takes no arguments", errUsage)
+	}
+	if err := checkDemoFlags(fs, *files); err != nil {
+		return err
+	}
+	if !*files {
+		if *viewers < 1 || *viewers > maxDemoViewers || *runFor < 0 {
+			return fmt.Errorf("%w: 1 <= --viewers <= %d, --for >= 0", errUsage, maxDemoViewers)
+		}
+		return runLiveDemo(ctx, e, liveDemoConfig{viewers: *viewers, runFor: *runFor, http: *httpAddr})
+	}
+	if *size <= 0 || *peers < 1 || *peers > 64 {
+		return fmt.Errorf("%w: -size > 0, 1 <= -peers <= 64", errUsage)
 	}
 	dir, err := os.MkdirTemp("", "shoal-demo-")
 	if err != nil {
@@ -40,6 +68,21 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	defer cancel()
 	d := &demo{e: e, dir: dir}
 	return d.run(ctx, *size, *peers)
+}
+
+// checkDemoFlags refuses flags of the demo that is not running.
+func checkDemoFlags(fs *flag.FlagSet, files bool) error {
+	other, want := fileDemoFlags, "--files"
+	if files {
+		other, want = liveDemoFlags, "the live demo (without --files)"
+	}
+	var bad error
+	fs.Visit(func(f *flag.Flag) {
+		if bad == nil && slices.Contains(other, f.Name) {
+			bad = fmt.Errorf("%w: --%s is for %s", errUsage, f.Name, want)
+		}
+	})
+	return bad
 }
 
 type demo struct {

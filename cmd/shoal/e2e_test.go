@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -249,18 +251,74 @@ func TestBadInputs(t *testing.T) {
 	}
 }
 
-// TestDemoRunsAndExits runs a small demo: every downloader must verify and
-// the command must exit on its own (it once waited forever for its seeds).
+// TestDemoRunsAndExits runs both demos small: each must exit on its own (the
+// file demo once waited forever for its seeds), the file demo with every
+// downloader verified, the live demo with every viewer holding segments.
 func TestDemoRunsAndExits(t *testing.T) {
+	t.Run("files", func(t *testing.T) {
+		t.Parallel()
+		stdout, stderr := runDemoCmd(t, "--files", "-size", "3000000", "-peers", "3")
+		if want := "all 3 downloaders verified byte for byte"; !strings.Contains(stderr, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, stderr)
+		}
+		if stdout != "" {
+			t.Errorf("got stdout %q, want nothing", stdout)
+		}
+	})
+	t.Run("live", func(t *testing.T) {
+		t.Parallel()
+		stdout, stderr := runDemoCmd(t, "--viewers", "3", "--for", "8s")
+		first, _, _ := strings.Cut(stdout, "\n")
+		if !regexp.MustCompile(`^http://127\.0\.0\.1:[0-9]+/live/master\.m3u8$`).MatchString(first) {
+			t.Errorf("got first stdout line %q, want viewer 1's playlist URL", first)
+		}
+		ready := readyPerViewer(t, stderr)
+		if len(ready) != 3 {
+			t.Fatalf("summary lists %d viewers, want 3:\n%s", len(ready), stderr)
+		}
+		for i, n := range ready {
+			if n < 1 {
+				t.Errorf("viewer %d: got %d segments ready, want at least 1:\n%s", i+1, n, stderr)
+			}
+		}
+	})
+}
+
+// runDemoCmd runs "shoal demo args..." to its end, which must come on its
+// own and with exit status 0, and returns what it printed.
+func runDemoCmd(t *testing.T, args ...string) (stdout, stderr string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), guard)
 	defer cancel()
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, shoalBin, "demo", "-size", "3000000", "-peers", "3")
-	cmd.Stderr = &stderr
+	var out, errs bytes.Buffer
+	cmd := exec.CommandContext(ctx, shoalBin, append([]string{"demo"}, args...)...)
+	cmd.Stdout, cmd.Stderr = &out, &errs
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("demo: %v (context: %v)\n%s", err, ctx.Err(), stderr.String())
+		t.Fatalf("demo %s: %v (context: %v)\n%s", strings.Join(args, " "), err, ctx.Err(), errs.String())
 	}
-	if want := "all 3 downloaders verified byte for byte"; !strings.Contains(stderr.String(), want) {
-		t.Errorf("demo output lacks %q:\n%s", want, stderr.String())
+	return out.String(), errs.String()
+}
+
+// readyPerViewer parses the live demo summary's line
+// "viewers N, segments ready per viewer: a b c".
+func readyPerViewer(t *testing.T, stderr string) []int {
+	t.Helper()
+	const prefix = "segments ready per viewer:"
+	for _, line := range strings.Split(stderr, "\n") {
+		_, list, ok := strings.Cut(line, prefix)
+		if !ok || !strings.HasPrefix(line, "viewers ") {
+			continue
+		}
+		var ready []int
+		for _, f := range strings.Fields(list) {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				t.Fatalf("summary line %q: %v", line, err)
+			}
+			ready = append(ready, n)
+		}
+		return ready
 	}
+	t.Fatalf("demo printed no %q line:\n%s", prefix, stderr)
+	return nil
 }
