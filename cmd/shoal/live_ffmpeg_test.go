@@ -112,9 +112,16 @@ func TestLiveFFmpegFiveViewers(t *testing.T) {
 	for range 4 {
 		urls = append(urls, startLine(t, append([]string{"watch", link, "--latency", "4s"}, local...)...))
 	}
-	_, victim := startKillable(t, append([]string{"watch", link, "--latency", "4s"}, local...)...)
+	fifth, victim := startKillable(t, append([]string{"watch", link, "--latency", "4s"}, local...)...)
 
-	// Kill the fifth viewer once the encoder has written half the stream.
+	// The fifth viewer plays too, then is killed half way through. Until
+	// its first segment may be listed the gateway answers 503 (Retry-After),
+	// which ffmpeg does not retry, so play once the media playlist is served.
+	media := strings.Replace(fifth, "master.m3u8", "0/index.m3u8", 1)
+	waitFor(t, func() bool { code, _ := httpGet(t, media); return code == 200 })
+	if out, err := decode(fifth, 2); err != nil || strings.TrimSpace(out) != "" {
+		t.Errorf("viewer 5: ffmpeg %v: %s", err, out)
+	}
 	waitFor(t, func() bool { return fileExists(filepath.Join(enc, "seg8.ts")) })
 	victim.Process.Kill()
 	victim.Wait()
