@@ -25,49 +25,67 @@ const broadcastKeyFile = "broadcast.key"
 // start, so viewers can play at once.
 const sourceBacklog = 3
 
-func runBroadcast(ctx context.Context, e *env, args []string) error {
+// broadcastFlags are the settings of one "shoal broadcast".
+type broadcastFlags struct {
+	hlsDir, hlsURL, name, listen, httpAddr, originURL, trackerListen, data string
+	synth                                                                  bool
+	trackers                                                               stringList
+	maxUp, chunk                                                           byteSize
+	wait                                                                   time.Duration
+}
+
+// parseBroadcast reads the command line of "shoal broadcast".
+func parseBroadcast(e *env, args []string) (*broadcastFlags, error) {
+	f := &broadcastFlags{}
 	fs, verbose := newFlags(e, "broadcast", "(--hls-dir DIR | --hls-url URL | --synth) [flags]")
-	hlsDir := fs.String("hls-dir", "", "follow the HLS playlist an encoder writes in DIR (index.m3u8), or a .m3u8 file's path")
-	hlsURL := fs.String("hls-url", "", "follow a live HLS playlist served over HTTP")
-	synth := fs.Bool("synth", false, "broadcast a built-in test clip (needs nothing installed)")
-	name := fs.String("name", "live", "channel name; with the key it makes the channel ID")
-	listen := fs.String("listen", "0.0.0.0:0", "peer listen address: IP:port (TCP and QUIC) or a multiaddr")
-	httpAddr := fs.String("http", "0.0.0.0:0", "address of the built-in HTTP origin viewers fall back to")
-	originURL := fs.String("origin", "", "origin base URL to put in the link instead of the built-in one (e.g. a CDN in front of it)")
-	var trackers stringList
-	fs.Var(&trackers, "tracker", "tracker announce URL (repeatable); default: run one inside this process")
-	trackerListen := fs.String("tracker-listen", "0.0.0.0:0", "address of the embedded tracker")
-	data := fs.String("data", defaultDataDir(), "folder for this node's identity and the channel key ("+broadcastKeyFile+")")
-	var maxUp, chunk byteSize
-	fs.Var(&maxUp, "max-upload", "cap on upload bytes per second, e.g. 10MB (0: none)")
-	fs.Var(&chunk, "chunk-size", "unit of verification and relay inside a segment, 1KiB..1MiB (default 64KiB)")
-	wait := fs.Duration("wait", 30*time.Second, "how long to wait for the encoder's first playlist")
+	fs.StringVar(&f.hlsDir, "hls-dir", "", "follow the HLS playlist an encoder writes in DIR (index.m3u8), or a .m3u8 file's path")
+	fs.StringVar(&f.hlsURL, "hls-url", "", "follow a live HLS playlist served over HTTP")
+	fs.BoolVar(&f.synth, "synth", false, "broadcast a built-in test clip (needs nothing installed)")
+	fs.StringVar(&f.name, "name", "live", "channel name; with the key it makes the channel ID")
+	fs.StringVar(&f.listen, "listen", "0.0.0.0:0", "peer listen address: IP:port (TCP and QUIC) or a multiaddr")
+	fs.StringVar(&f.httpAddr, "http", "0.0.0.0:0", "address of the built-in HTTP origin viewers fall back to")
+	fs.StringVar(&f.originURL, "origin", "", "origin base URL to put in the link instead of the built-in one (e.g. a CDN in front of it)")
+	fs.Var(&f.trackers, "tracker", "tracker announce URL (repeatable); default: run one inside this process")
+	fs.StringVar(&f.trackerListen, "tracker-listen", "0.0.0.0:0", "address of the embedded tracker")
+	fs.StringVar(&f.data, "data", defaultDataDir(), "folder for this node's identity and the channel key ("+broadcastKeyFile+")")
+	fs.Var(&f.maxUp, "max-upload", "cap on upload bytes per second, e.g. 10MB (0: none)")
+	fs.Var(&f.chunk, "chunk-size", "unit of verification and relay inside a segment, 1KiB..1MiB (default 64KiB)")
+	fs.DurationVar(&f.wait, "wait", 30*time.Second, "how long to wait for the encoder's first playlist")
 	pos, err := parse(e, fs, verbose, args)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(pos) > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, pos[0])
+		return nil, fmt.Errorf("%w: unexpected argument %q", errUsage, pos[0])
 	}
-	if chunk != 0 && (chunk < live.MinChunkSize || chunk > live.MaxChunkSize) {
-		return fmt.Errorf("%w: --chunk-size %d outside [%d, %d]", errUsage, chunk, live.MinChunkSize, live.MaxChunkSize)
+	if f.chunk != 0 && (f.chunk < live.MinChunkSize || f.chunk > live.MaxChunkSize) {
+		return nil, fmt.Errorf("%w: --chunk-size %d outside [%d, %d]", errUsage, f.chunk, live.MinChunkSize, live.MaxChunkSize)
 	}
-	src, what, err := newSource(e, *hlsDir, *hlsURL, *synth)
+	return f, nil
+}
+
+func runBroadcast(ctx context.Context, e *env, args []string) error {
+	f, err := parseBroadcast(e, args)
 	if err != nil {
 		return err
 	}
-	if !*synth {
-		src = patientSource{inner: src, wait: *wait, say: e.stderr}
+	src, what, err := newSource(e, f.hlsDir, f.hlsURL, f.synth)
+	if err != nil {
+		return err
 	}
-	priv, err := loadBroadcastKey(*data)
+	if !f.synth {
+		src = patientSource{inner: src, wait: f.wait, say: e.stderr}
+	}
+	priv, err := loadBroadcastKey(f.data)
 	if err != nil {
 		return err
 	}
 	pub := priv.Public().(ed25519.PublicKey)
+	trackers := f.trackers
 	if len(trackers) == 0 {
 		// The embedded tracker stops with the command, also when it fails.
 		tctx, stopTracker := context.WithCancel(ctx)
-		url, wait, err := startTracker(tctx, e, *trackerListen)
+		url, wait, err := startTracker(tctx, e, f.trackerListen)
 		if err != nil {
 			stopTracker()
 			return err
@@ -76,19 +94,19 @@ func runBroadcast(ctx context.Context, e *env, args []string) error {
 		trackers = append(trackers, url)
 	}
 	n, err := node.New(node.Config{
-		Listen: []string{*listen}, DataDir: *data, Trackers: trackers, UploadRate: int64(maxUp), Logger: e.log,
-		Live: &node.LiveConfig{Name: *name, Key: pub, Signer: priv, Source: src, HTTP: *httpAddr, ChunkSize: int(chunk)},
+		Listen: []string{f.listen}, DataDir: f.data, Trackers: trackers, UploadRate: int64(f.maxUp), Logger: e.log,
+		Live: &node.LiveConfig{Name: f.name, Key: pub, Signer: priv, Source: src, HTTP: f.httpAddr, ChunkSize: int(f.chunk)},
 	})
 	if err != nil {
 		return err
 	}
-	origin := *originURL
+	origin := f.originURL
 	if origin == "" {
 		origin = "http://" + advertised(n.HTTPAddr().(*net.TCPAddr))
 	}
-	link := piece.Link{ID: n.Swarm(), Name: *name, Key: pub, Trackers: trackers, Origins: []string{origin}, Peers: linkPeers(n.Addrs())}
+	link := piece.Link{ID: n.Swarm(), Name: f.name, Key: pub, Trackers: trackers, Origins: []string{origin}, Peers: linkPeers(n.Addrs())}
 	fmt.Fprintln(e.stdout, link.String())
-	fmt.Fprintf(e.stderr, "broadcasting %s as channel %q; origin %s; Ctrl-C to stop\n", what, *name, origin)
+	fmt.Fprintf(e.stderr, "broadcasting %s as channel %q; origin %s; Ctrl-C to stop\n", what, f.name, origin)
 	fmt.Fprintf(e.stderr, "watch with: shoal watch '%s'\n", link.String())
 	stop := every(ctx, 5*time.Second, func() { broadcastStatus(e, n.LiveStats()) })
 	err = n.Run(ctx)
