@@ -34,12 +34,20 @@ type Config struct {
 	// StatsExtra, if set, returns figures merged into the /api/v1/stats
 	// JSON (peers, origin, ...). The gateway's own keys win on a clash.
 	StatsExtra func() map[string]any
+	// PlaylistHold is how long a playlist request that finds nothing to
+	// list yet waits for a first segment before the 503 answer. Players
+	// built on ffmpeg (ffplay, mpv) give up on a 503 at start where hls.js
+	// and VLC retry, so a viewer should hold; 0 answers at once.
+	PlaylistHold time.Duration
 }
 
 // withDefaults validates c and fills in the defaults.
 func (c Config) withDefaults() (Config, error) {
 	if c.Stream == nil {
 		return c, errors.New("gateway: config: Stream is required")
+	}
+	if c.PlaylistHold < 0 {
+		return c, fmt.Errorf("gateway: config: negative playlist hold %v", c.PlaylistHold)
 	}
 	if c.TargetLatency < 0 || c.TargetLatency > maxTargetLatency {
 		return c, fmt.Errorf("gateway: config: target latency %v outside [0, %v]", c.TargetLatency, maxTargetLatency)

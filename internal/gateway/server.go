@@ -92,7 +92,7 @@ func (s *Server) route(r *http.Request) (handler, error) {
 func (s *Server) match(path string) (handler, error) {
 	switch path {
 	case "/live/master.m3u8":
-		return s.serveMaster, nil
+		return s.held(s.serveMaster), nil
 	case "/api/v1/stats":
 		return s.serveStats, nil
 	case "/metrics":
@@ -110,7 +110,7 @@ func (s *Server) match(path string) (handler, error) {
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, path)
 	}
 	if name == "index.m3u8" {
-		return func(w http.ResponseWriter, r *http.Request) error { return s.serveMedia(w, r, uint8(rend)) }, nil
+		return s.held(func(w http.ResponseWriter, r *http.Request) error { return s.serveMedia(w, r, uint8(rend)) }), nil
 	}
 	if seq, ok := parseUint(strings.TrimSuffix(name, ".ts"), 64); ok && strings.HasSuffix(name, ".ts") {
 		return func(w http.ResponseWriter, r *http.Request) error { return s.serveSegment(w, r, uint8(rend), seq) }, nil

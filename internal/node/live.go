@@ -67,6 +67,7 @@ func newLiveNode(cfg *Config) (*liveNode, error) {
 		gw, err := gateway.New(gateway.Config{
 			Stream: n.view, TargetLatency: lc.TargetLatency, Now: time.Now,
 			Logger: cfg.Logger, StatsExtra: n.statsExtra,
+			PlaylistHold: playlistHold, // ffplay and mpv give up on a 503 at start
 		})
 		if err != nil {
 			return nil, fmt.Errorf("node: %w", err)

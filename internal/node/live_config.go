@@ -12,6 +12,10 @@ import (
 	"github.com/shoal-p2p/shoal/internal/swarm"
 )
 
+// playlistHold is how long a viewer's gateway holds a playlist request that
+// comes before the first segment can be listed.
+const playlistHold = 10 * time.Second
+
 // Live defaults applied to zero-valued LiveConfig fields.
 const (
 	DefaultLiveChunkSize     = 64 << 10
