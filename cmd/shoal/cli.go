@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/shoal-p2p/shoal/internal/piece"
 )
 
 // Exit codes.
@@ -133,3 +135,15 @@ type stringList []string
 
 func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// linkArg returns the one positional argument as a strictly parsed link.
+func linkArg(pos []string) (piece.Link, error) {
+	if len(pos) != 1 {
+		return piece.Link{}, fmt.Errorf("%w: want exactly one LINK, got %d", errUsage, len(pos))
+	}
+	link, err := piece.ParseLink(pos[0])
+	if err != nil {
+		return piece.Link{}, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return link, nil
+}

@@ -195,6 +195,25 @@ func TestTwentyKilledDownloadsResume(t *testing.T) {
 	}
 }
 
+// runShoal runs the binary to its end (bounded by guard) and returns its
+// exit code, stdout and stderr.
+func runShoal(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), guard)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, shoalBin, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("shoal %v: %v", args, err)
+	}
+	return code, stdout.String(), stderr.String()
+}
+
 func TestBadInputs(t *testing.T) {
 	dir := t.TempDir()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -228,24 +247,15 @@ func TestBadInputs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			ctx, cancel := context.WithTimeout(context.Background(), guard)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, shoalBin, tt.args...)
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			err := cmd.Run()
-			code := 0
-			if ee, ok := err.(*exec.ExitError); ok {
-				code = ee.ExitCode()
-			}
+			code, stdout, stderr := runShoal(t, tt.args...)
 			if code != tt.code {
-				t.Errorf("got exit code %d, want %d\n%s", code, tt.code, stderr.String())
+				t.Errorf("got exit code %d, want %d\n%s", code, tt.code, stderr)
 			}
-			if !strings.Contains(stderr.String(), tt.want) {
-				t.Errorf("got stderr %q, want it to contain %q", stderr.String(), tt.want)
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("got stderr %q, want it to contain %q", stderr, tt.want)
 			}
-			if stdout.Len() != 0 {
-				t.Errorf("got stdout %q, want nothing", stdout.String())
+			if stdout != "" {
+				t.Errorf("got stdout %q, want nothing", stdout)
 			}
 		})
 	}

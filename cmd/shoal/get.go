@@ -25,12 +25,9 @@ func runGet(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return fmt.Errorf("%w: want exactly one LINK, got %d", errUsage, len(pos))
-	}
-	link, err := piece.ParseLink(pos[0])
+	link, err := linkArg(pos)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return err
 	}
 	if len(link.Trackers)+len(link.Peers) == 0 {
 		// Web seeds serve the content, not its manifest: a peer must.

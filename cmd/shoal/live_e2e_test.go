@@ -193,28 +193,19 @@ func TestLiveBadInputs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			ctx, cancel := context.WithTimeout(context.Background(), guard)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, shoalBin, tt.args...)
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			err := cmd.Run()
-			code := 0
-			if ee, ok := err.(*exec.ExitError); ok {
-				code = ee.ExitCode()
-			}
+			code, stdout, stderr := runShoal(t, tt.args...)
 			if code != tt.code {
-				t.Errorf("got exit code %d, want %d\n%s", code, tt.code, stderr.String())
+				t.Errorf("got exit code %d, want %d\n%s", code, tt.code, stderr)
 			}
-			if !strings.Contains(stderr.String(), tt.want) {
-				t.Errorf("got stderr %q, want it to contain %q", stderr.String(), tt.want)
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("got stderr %q, want it to contain %q", stderr, tt.want)
 			}
-			if n := strings.Count(stderr.String(), "\n"); tt.code == exitError && tt.name != "broadcast missing playlist" && n != 1 {
-				t.Errorf("got %d lines on stderr, want one:\n%s", n, stderr.String())
+			if n := strings.Count(stderr, "\n"); tt.code == exitError && tt.name != "broadcast missing playlist" && n != 1 {
+				t.Errorf("got %d lines on stderr, want one:\n%s", n, stderr)
 			}
 			// A source fails once the link is out: only then is stdout used.
-			if tt.code != exitOK && stdout.Len() != 0 && tt.name != "broadcast missing playlist" {
-				t.Errorf("got stdout %q, want nothing", stdout.String())
+			if tt.code != exitOK && stdout != "" && tt.name != "broadcast missing playlist" {
+				t.Errorf("got stdout %q, want nothing", stdout)
 			}
 		})
 	}
