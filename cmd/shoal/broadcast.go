@@ -190,24 +190,3 @@ func broadcastStatus(e *env, st node.LiveStats) {
 	fmt.Fprintf(e.stderr, "published %d segments (%s), %d peers, uploaded %s to peers, origin served %s (%.2f copies)\n",
 		st.Published, formatBytes(st.PublishedBytes), st.Peers, formatBytes(st.BytesUploaded), formatBytes(st.OriginServed), egress)
 }
-
-// every calls f every interval until ctx ends or the returned stop
-// function is called; stop waits for the goroutine to finish.
-func every(ctx context.Context, interval time.Duration, f func()) func() {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				f()
-			}
-		}
-	}()
-	return func() { cancel(); <-done }
-}

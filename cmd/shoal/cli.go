@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/shoal-p2p/shoal/internal/piece"
 )
@@ -146,4 +147,25 @@ func linkArg(pos []string) (piece.Link, error) {
 		return piece.Link{}, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return link, nil
+}
+
+// every calls f every interval until ctx ends or the returned stop
+// function is called; stop waits for the goroutine to finish.
+func every(ctx context.Context, interval time.Duration, f func()) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				f()
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }

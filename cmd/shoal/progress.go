@@ -35,31 +35,18 @@ func showProgress(bar *progressbar.ProgressBar, st node.Stats) {
 	bar.Set64(st.Have)
 }
 
-// statusLine prints a seeding node's figures to stderr every interval
-// until the returned stop function is called.
-func statusLine(ctx context.Context, e *env, n *node.Node, every time.Duration) func() {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(every)
-		defer t.Stop()
-		var last int64 = -1
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				st := n.Stats()
-				if st.BytesUploaded == last {
-					continue
-				}
-				last = st.BytesUploaded
-				fmt.Fprintf(e.stderr, "%d peers, uploaded %s (%.2f copies), %s/s\n", st.Peers,
-					formatBytes(st.BytesUploaded), float64(st.BytesUploaded)/float64(max(st.Total, 1)),
-					formatBytes(int64(st.UpRate)))
-			}
+// statusLine prints a seeding node's figures to stderr every interval,
+// when they changed, until the returned stop function is called.
+func statusLine(ctx context.Context, e *env, n *node.Node, interval time.Duration) func() {
+	var last int64 = -1
+	return every(ctx, interval, func() {
+		st := n.Stats()
+		if st.BytesUploaded == last {
+			return
 		}
-	}()
-	return func() { cancel(); <-done }
+		last = st.BytesUploaded
+		fmt.Fprintf(e.stderr, "%d peers, uploaded %s (%.2f copies), %s/s\n", st.Peers,
+			formatBytes(st.BytesUploaded), float64(st.BytesUploaded)/float64(max(st.Total, 1)),
+			formatBytes(int64(st.UpRate)))
+	})
 }

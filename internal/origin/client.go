@@ -145,7 +145,7 @@ func parseBase(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("origin: url: %w", err)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("origin: url %q: want http(s)://host/...", raw)
+		return nil, fmt.Errorf("origin: url %q: want an http or https URL with a host", raw)
 	}
 	return u, nil
 }
