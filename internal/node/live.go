@@ -216,7 +216,7 @@ func (l *loop) actLive(ctx context.Context, a swarm.Action) {
 			return // the broadcaster's own segments: its origin has them
 		}
 		if b, ok := l.eng.LiveSegment(a.Rendition, a.Sequence); ok {
-			ln.view.ready(a.Rendition, a.Sequence, append([]byte(nil), b...))
+			ln.view.ready(a.Rendition, a.Sequence, b)
 			ln.view.setSegments(a.Rendition, l.eng.LiveSegments(a.Rendition))
 		}
 	case swarm.Evicted:

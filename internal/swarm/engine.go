@@ -51,6 +51,7 @@ type Engine struct {
 	partOrder []int // peer-downloaded partial pieces, oldest first
 	smartBan  map[int][]blockRecord
 	prio      [2]int // strict priority range [first, last]; first > last: none
+	paused    bool   // no new requests or origin fetches (pause.go)
 
 	choke chokeState
 	org   originState
@@ -122,6 +123,9 @@ func (e *Engine) setManifest(m *piece.Manifest, have piece.Bitfield) {
 // In live mode it first issues the chunk requests that the inputs since the
 // last call made possible (see docs/live.md).
 func (e *Engine) Ready() []Action {
+	if e.live != nil && len(e.live.adverts) > 0 {
+		e.flushAdverts()
+	}
 	if e.live != nil && e.live.dirty {
 		e.liveSchedule(e.live.now)
 	}

@@ -18,13 +18,14 @@ type segKey struct {
 
 // liveSeg is one announced segment in the window.
 type liveSeg struct {
-	key   segKey
-	ann   live.Announcement
-	raw   []byte // canonical announcement encoding, forwarded as wire.Announce
-	n     int    // chunks
-	data  []byte // Size bytes once the first chunk is stored; nil before
-	have  piece.Bitfield
-	nhave int
+	key       segKey
+	ann       live.Announcement
+	raw       []byte   // canonical announcement encoding, forwarded as wire.Announce
+	n         int      // chunks
+	chunks    [][]byte // verified chunks as received (never copied); nil until held
+	newChunks []int    // stored since the last LiveHave flush
+	have      piece.Bitfield
+	nhave     int
 
 	ready   bool
 	readyAt time.Time
@@ -71,11 +72,12 @@ func (w *liveWindow) find(seq uint64) *liveSeg {
 
 // liveState is the engine's live-mode state; nil for static content.
 type liveState struct {
-	cfg   LiveConfig
-	now   time.Time // latest input time, for Ready-time scheduling
-	dirty bool      // something changed that may allow new requests
-	win   map[uint8]*liveWindow
-	rends []uint8 // sorted keys of win
+	cfg     LiveConfig
+	now     time.Time  // latest input time, for Ready-time scheduling
+	dirty   bool       // something changed that may allow new requests
+	adverts []*liveSeg // segments with chunks not yet advertised
+	win     map[uint8]*liveWindow
+	rends   []uint8 // sorted keys of win
 
 	originInflight int
 	originTime     time.Duration // EWMA of origin fetch durations
@@ -153,7 +155,7 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 	n := len(a.Chunks)
 	s := &liveSeg{
 		key: segKey{a.Rendition, a.Sequence}, ann: a, raw: raw, n: n,
-		have: piece.NewBitfield(n), avail: make([]int, n), rank: make([]uint32, n),
+		have: piece.NewBitfield(n), chunks: make([][]byte, n), avail: make([]int, n), rank: make([]uint32, n),
 		req: make([]PeerID, n), reqAt: make([]time.Time, n),
 	}
 	for i := range s.rank {
@@ -226,9 +228,8 @@ func (e *Engine) LiveRenditions() []uint8 {
 	return slices.Clone(e.live.rends)
 }
 
-// LiveSegment returns the bytes of a Ready segment in the window. The slice
-// is the engine's: the caller must not modify it, and must copy it if it
-// keeps it past the segment's Evicted action.
+// LiveSegment returns the bytes of a Ready segment in the window, in a new
+// slice the caller owns.
 func (e *Engine) LiveSegment(r uint8, seq uint64) ([]byte, bool) {
 	if e.live == nil {
 		return nil, false
@@ -237,5 +238,9 @@ func (e *Engine) LiveSegment(r uint8, seq uint64) ([]byte, bool) {
 	if s == nil || !s.ready {
 		return nil, false
 	}
-	return s.data, true
+	b := make([]byte, 0, s.ann.Size)
+	for _, c := range s.chunks {
+		b = append(b, c...)
+	}
+	return b, true
 }

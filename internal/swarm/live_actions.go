@@ -14,10 +14,14 @@ type FetchSegment struct {
 }
 
 // SegmentReady reports that every chunk of a live segment is verified and
-// held: Engine.LiveSegment returns its bytes until Evicted.
+// held: Engine.LiveSegment returns its bytes until Evicted. FromPeers and
+// FromOrigin split its bytes by where they came from (the broadcaster's
+// own segments count neither).
 type SegmentReady struct {
-	Rendition uint8
-	Sequence  uint64
+	Rendition  uint8
+	Sequence   uint64
+	FromPeers  int64
+	FromOrigin int64
 }
 
 // Evicted reports that a live segment left the window: the engine no longer

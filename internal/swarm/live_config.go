@@ -50,6 +50,9 @@ type LiveConfig struct {
 	// Renditions lists the renditions this node downloads; nil means every
 	// announced one. Announcements of all renditions are relayed.
 	Renditions []uint8
+	// Verifier checks announcements and chunks; nil means the real
+	// Ed25519 and SHA-256 checks (see LiveVerifier).
+	Verifier LiveVerifier
 }
 
 // withLiveDefaults fills and validates the live part of cfg.
@@ -73,6 +76,9 @@ func (cfg Config) withLiveDefaults() (Config, error) {
 	setDefault(&lc.WindowSegments, DefaultWindowSegments)
 	setDefault(&lc.TargetLatency, DefaultTargetLatency)
 	setDefault(&lc.PushPeers, DefaultPushPeers)
+	if lc.Verifier == nil {
+		lc.Verifier = cryptoVerifier{}
+	}
 	lc.Renditions = append([]uint8(nil), lc.Renditions...)
 	cfg.Live = &lc
 	return cfg, nil

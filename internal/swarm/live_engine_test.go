@@ -140,11 +140,12 @@ func TestLivePushedChunkAccepted(t *testing.T) {
 		}, epoch)
 	}
 	acts := e.Ready()
-	if !slices.Contains(acts, Action(SegmentReady{Sequence: 0})) {
-		t.Fatalf("actions %v, want SegmentReady 0/0", acts)
+	size := int64(len(data))
+	if !slices.Contains(acts, Action(SegmentReady{Sequence: 0, FromPeers: size})) {
+		t.Fatalf("actions %v, want SegmentReady 0/0 with %d bytes from peers", acts, size)
 	}
-	if got := sentTo[wire.LiveHave](acts, "other"); len(got) == 0 {
-		t.Errorf("no LiveHave relayed to other, want the verified chunks advertised")
+	if got := sentTo[wire.LiveHave](acts, "other"); len(got) != 1 {
+		t.Errorf("%d LiveHave relayed to other, want the %d verified chunks advertised in one", len(got), len(a.Chunks))
 	}
 	b, ok := e.LiveSegment(0, 0)
 	if !ok || string(b) != string(data) {
@@ -286,4 +287,50 @@ func TestLiveLateJoinerStartsAtPlayhead(t *testing.T) {
 	h.checkContinuity(t, first+2, segs, "late")
 	t.Logf("joined at %v: playhead segment %d ready after %v",
 		h.nodes["late"].joined.Sub(epoch), first, late.ready[segKey{0, first}].Sub(late.joined))
+}
+
+// countingVerifier wraps the real checks and counts calls; it rejects
+// chunk number reject of every segment.
+type countingVerifier struct {
+	anns, chunks int
+	reject       int
+}
+
+func (v *countingVerifier) Announcement(raw []byte, key ed25519.PublicKey) (live.Announcement, error) {
+	v.anns++
+	return cryptoVerifier{}.Announcement(raw, key)
+}
+
+func (v *countingVerifier) Chunk(a *live.Announcement, c int, b []byte) error {
+	v.chunks++
+	if c == v.reject {
+		return live.ErrBadChunk
+	}
+	return cryptoVerifier{}.Chunk(a, c, b)
+}
+
+func TestLiveVerifierDecides(t *testing.T) {
+	h := newLiveHarness(t, 40<<10)
+	v := &countingVerifier{reject: 1}
+	cfg := h.liveCfg(false, 0, 1)
+	cfg.Live.Verifier = v
+	e := newTestEngine(t, cfg)
+	e.AddPeer("bcast", epoch)
+	a := h.announcement(0)
+	e.Receive("bcast", wire.Announce{Data: a.Append(nil)}, epoch)
+	data := h.segment(0)
+	for c := range 2 {
+		off := live.ChunkOffset(a, c)
+		e.Receive("bcast", wire.LiveData{
+			ChunkAddr: wire.ChunkAddr{Sequence: 0, Chunk: uint32(c)},
+			Payload:   data[off : off+int64(live.ChunkLen(a, c))],
+		}, epoch)
+	}
+	acts := e.Ready()
+	if v.anns != 1 || v.chunks != 2 {
+		t.Errorf("verifier saw %d announcements and %d chunks, want 1 and 2", v.anns, v.chunks)
+	}
+	if !hasDisconnect(acts, "bcast", true) {
+		t.Errorf("actions %v, want bcast banned for the chunk the verifier rejected", acts)
+	}
 }

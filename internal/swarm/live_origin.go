@@ -55,7 +55,8 @@ func (s *liveSeg) originDue(l *liveState, lead time.Duration, now time.Time) boo
 // LiveOriginData delivers a whole segment fetched from the origin after a
 // FetchSegment. Each missing chunk is verified against the signed
 // announcement and kept; a mismatch is an origin failure (retried after a
-// back-off), never a ban.
+// back-off), never a ban. The engine keeps sub-slices of data: the caller
+// must not modify it afterwards.
 func (e *Engine) LiveOriginData(r uint8, seq uint64, data []byte, now time.Time) {
 	l := e.live
 	if l == nil {
@@ -82,7 +83,7 @@ func (e *Engine) LiveOriginData(r uint8, seq uint64, data []byte, now time.Time)
 		}
 		off := live.ChunkOffset(s.ann, c)
 		b := data[off : off+int64(live.ChunkLen(s.ann, c))]
-		if live.VerifyChunk(s.ann, c, b) != nil {
+		if l.cfg.Verifier.Chunk(&s.ann, c, b) != nil {
 			bad = true
 			continue
 		}

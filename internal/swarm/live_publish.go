@@ -50,8 +50,9 @@ func (e *Engine) Publish(a live.Announcement, data []byte, now time.Time) error 
 		return fmt.Errorf("swarm: publish %d/%d: announcement of %d bytes exceeds %d", a.Rendition, a.Sequence, len(raw), wire.MaxAnnounceSize)
 	}
 	s := e.addSegment(a, raw, now)
-	s.data = data
 	for c := range s.n {
+		off := live.ChunkOffset(a, c)
+		s.chunks[c] = data[off : off+int64(live.ChunkLen(a, c))]
 		s.have.Set(c)
 	}
 	s.nhave = s.n
@@ -71,7 +72,7 @@ func (e *Engine) checkPublish(a *live.Announcement, data []byte) error {
 	if a.Channel != l.cfg.Channel {
 		return fmt.Errorf("swarm: publish: channel %s, want %s", a.Channel, l.cfg.Channel)
 	}
-	if err := a.Verify(l.cfg.Key); err != nil {
+	if _, err := l.cfg.Verifier.Announcement(a.Append(nil), l.cfg.Key); err != nil {
 		return fmt.Errorf("swarm: publish: %w", err)
 	}
 	if uint64(len(data)) != a.Size {
@@ -79,7 +80,7 @@ func (e *Engine) checkPublish(a *live.Announcement, data []byte) error {
 	}
 	for c := range a.Chunks {
 		off := live.ChunkOffset(*a, c)
-		if err := live.VerifyChunk(*a, c, data[off:off+int64(live.ChunkLen(*a, c))]); err != nil {
+		if err := l.cfg.Verifier.Chunk(a, c, data[off:off+int64(live.ChunkLen(*a, c))]); err != nil {
 			return fmt.Errorf("swarm: publish: %w", err)
 		}
 	}

@@ -3,6 +3,7 @@ package swarm
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/shoal-p2p/shoal/internal/live"
@@ -92,12 +93,9 @@ func (e *Engine) LiveAnnounce(raw []byte, now time.Time) error {
 // known one is not an error.
 func (e *Engine) acceptAnnounce(from *peer, raw []byte, now time.Time) error {
 	e.live.now = now
-	a, err := live.ParseAnnouncement(raw)
+	a, err := e.live.cfg.Verifier.Announcement(raw, e.live.cfg.Key)
 	if err == nil && a.Channel != e.live.cfg.Channel {
 		err = fmt.Errorf("%w: channel %s", live.ErrBadAnnouncement, a.Channel)
-	}
-	if err == nil {
-		err = a.Verify(e.live.cfg.Key)
 	}
 	if err != nil {
 		return fmt.Errorf("swarm: announcement: %w", err)
@@ -185,7 +183,7 @@ func (e *Engine) onLiveData(p *peer, m wire.LiveData, now time.Time) {
 		e.stats.BytesWasted += int64(n)
 		return
 	}
-	if live.VerifyChunk(s.ann, c, m.Payload) != nil {
+	if e.live.cfg.Verifier.Chunk(&s.ann, c, m.Payload) != nil {
 		e.stats.BytesWasted += int64(n)
 		e.ban(p.id, "sent a chunk that failed verification", now)
 		return
@@ -198,10 +196,7 @@ func (e *Engine) onLiveData(p *peer, m wire.LiveData, now time.Time) {
 // storeChunk keeps verified chunk c, withdraws other requests for it, tells
 // peers that lack it and completes the segment when it was the last.
 func (e *Engine) storeChunk(s *liveSeg, c int, b []byte, now time.Time) {
-	if s.data == nil {
-		s.data = make([]byte, s.ann.Size)
-	}
-	copy(s.data[live.ChunkOffset(s.ann, c):], b)
+	s.chunks[c] = b
 	s.have.Set(c)
 	s.nhave++
 	if s.req[c] != "" {
@@ -213,15 +208,41 @@ func (e *Engine) storeChunk(s *liveSeg, c int, b []byte, now time.Time) {
 	}
 }
 
-// advertise sends our chunk map of s to every peer that knows s and lacks
-// chunk c, so it can pull c from us at once.
+// advertise queues s for a LiveHave: chunks stored during one round of
+// inputs (a burst of peer data, a whole segment from the origin) cost one
+// map per peer, sent by flushAdverts from Ready.
 func (e *Engine) advertise(s *liveSeg, c int) {
+	s.newChunks = append(s.newChunks, c)
+	if len(s.newChunks) == 1 {
+		e.live.adverts = append(e.live.adverts, s)
+	}
+}
+
+// flushAdverts sends our chunk map of each queued segment still in the
+// window to every peer that knows it and lacks one of its new chunks, so
+// the peer can pull them from us at once.
+func (e *Engine) flushAdverts() {
+	l := e.live
+	for _, s := range l.adverts {
+		if l.seg(s.key) == s {
+			e.sendAdvert(s)
+		}
+		s.newChunks = s.newChunks[:0]
+	}
+	l.adverts = l.adverts[:0]
+}
+
+// sendAdvert sends s's map to the peers that lack a chunk of s.newChunks.
+func (e *Engine) sendAdvert(s *liveSeg) {
 	for _, id := range e.order {
 		p := e.peers[id]
-		if !p.lp.seen[s.key] || p.lp.chunks[s.key].Has(c) {
+		if !p.lp.seen[s.key] {
 			continue
 		}
-		e.send(p, wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: s.have.Bytes()})
+		bits := p.lp.chunks[s.key]
+		if slices.ContainsFunc(s.newChunks, func(c int) bool { return !bits.Has(c) }) {
+			e.send(p, wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: s.have.Bytes()})
+		}
 	}
 }
 
@@ -240,7 +261,7 @@ func (e *Engine) segmentReady(s *liveSeg, now time.Time) {
 			e.cancelLive(s, c, now)
 		}
 	}
-	e.emit(SegmentReady{Rendition: s.key.rend, Sequence: s.key.seq})
+	e.emit(SegmentReady{Rendition: s.key.rend, Sequence: s.key.seq, FromPeers: s.fromPeers, FromOrigin: s.fromOrigin})
 }
 
 // onLiveReject releases our refused request; the reason adjusts our view

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/shoal-p2p/shoal/internal/live"
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
@@ -133,8 +132,7 @@ func (e *Engine) expireServes(now time.Time) {
 func (e *Engine) serveChunk(p *peer, a wire.ChunkAddr, now time.Time) {
 	s := e.live.seg(segKey{a.Rendition, a.Sequence})
 	c := int(a.Chunk)
-	off := live.ChunkOffset(s.ann, c)
-	b := s.data[off : off+int64(live.ChunkLen(s.ann, c))]
+	b := s.chunks[c]
 	n := len(b)
 	p.up.add(n, now)
 	e.up.add(n, now)
