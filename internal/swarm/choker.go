@@ -36,9 +36,8 @@ func (e *Engine) rechokeIfDue(now time.Time) {
 	e.rechoke(rotate)
 }
 
-// rechoke unchokes the UploadSlots interested peers with the best rate —
-// the rate they upload to us while we download, the rate we upload to them
-// once we seed — plus one optimistic unchoke, and chokes the rest.
+// rechoke unchokes the UploadSlots best interested peers (see
+// rankInterested) plus one optimistic unchoke, and chokes the rest.
 func (e *Engine) rechoke(rotate bool) {
 	ranked := e.rankInterested()
 	slots := min(e.cfg.UploadSlots, len(ranked))
@@ -61,8 +60,12 @@ func (e *Engine) rechoke(rotate bool) {
 	}
 }
 
-// rankInterested returns interested peers, best first. Ties (new peers all
-// measure zero) are broken by a seeded shuffle.
+// rankInterested returns interested peers, best first: while we download,
+// those uploading to us fastest (tit-for-tat); once we seed, those holding
+// the fewest pieces, so finished nodes feed the ones furthest behind —
+// usually the slow uploaders tit-for-tat starves — and the last node
+// finishes closer to the fluid bound (files1000: 1.153× → 1.072×). Ties
+// (new peers all measure zero) are broken by a seeded shuffle.
 func (e *Engine) rankInterested() []*peer {
 	var ps []*peer
 	for _, id := range e.order {
@@ -72,13 +75,11 @@ func (e *Engine) rankInterested() []*peer {
 	}
 	e.rng.Shuffle(len(ps), func(i, j int) { ps[i], ps[j] = ps[j], ps[i] })
 	seeding := e.manifest != nil && e.have.Full()
-	score := func(p *peer) float64 {
-		if seeding {
-			return p.up.bytesPerSec()
-		}
-		return p.down.bytesPerSec()
+	if seeding {
+		slices.SortStableFunc(ps, func(a, b *peer) int { return cmp.Compare(a.bits.Count(), b.bits.Count()) })
+		return ps
 	}
-	slices.SortStableFunc(ps, func(a, b *peer) int { return cmp.Compare(score(b), score(a)) })
+	slices.SortStableFunc(ps, func(a, b *peer) int { return cmp.Compare(b.down.bytesPerSec(), a.down.bytesPerSec()) })
 	return ps
 }
 
