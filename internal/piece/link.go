@@ -23,22 +23,24 @@ var ErrBadLink = errors.New("piece: bad link")
 
 // Link is the pasteable form of a swarm, like a magnet link:
 //
-//	shoal:<base32 id>?dn=<name>&k=<base32 key>&tr=<tracker URL>&o=<origin URL>&x.pe=<peer multiaddr>
+//	shoal:<base32 id>?dn=<name>&k=<base32 key>&pv=1&tr=<tracker URL>&o=<origin URL>&x.pe=<peer multiaddr>
 //
 // The ID and key use the base32 alphabet of ID.String. Every parameter is
-// optional; dn and k appear at most once, tr, o and x.pe up to MaxLinkValues
-// times each.
+// optional; dn, k and pv appear at most once, tr, o and x.pe up to
+// MaxLinkValues times each. pv=1 marks private content (docs/private.md):
+// joining needs a member token.
 type Link struct {
 	ID       ID       // swarm ID
 	Name     string   // display name (dn); empty if absent
-	Key      []byte   // broadcaster's 32-byte Ed25519 public key (k) for live swarms; nil if absent
+	Key      []byte   // owner's 32-byte Ed25519 public key (k): the broadcaster's for live swarms; nil if absent
+	Private  bool     // private content (pv=1): only members with a token may join
 	Trackers []string // tracker URLs (tr), absolute http or https
 	Origins  []string // origin or web-seed URLs (o), absolute http or https
 	Peers    []string // peer multiaddrs ending in /p2p/<peer id> (x.pe)
 }
 
 // String returns the canonical form of l: lower-case scheme and ID, then
-// the parameters in the order dn, k, tr…, o…, x.pe…, with query-escaped
+// the parameters in the order dn, k, pv, tr…, o…, x.pe…, with query-escaped
 // values. Empty fields are left out.
 func (l Link) String() string {
 	var b strings.Builder
@@ -58,6 +60,9 @@ func (l Link) String() string {
 	if len(l.Key) > 0 {
 		add("k", idEncoding.EncodeToString(l.Key))
 	}
+	if l.Private {
+		add("pv", "1")
+	}
 	for _, v := range l.Trackers {
 		add("tr", v)
 	}
@@ -73,7 +78,7 @@ func (l Link) String() string {
 // ParseLink parses a link strictly. Surrounding white space is ignored. The
 // scheme "shoal:" (any case) is followed directly by the swarm ID, then
 // optionally by '?' and "key=value" parameters separated by '&' whose values
-// are query-escaped. Only the keys dn, k, tr, o and x.pe are known. The link
+// are query-escaped. Only the keys dn, k, pv, tr, o and x.pe are known. The link
 // may not exceed MaxLinkLen bytes, neither as given nor in canonical form.
 // Errors wrap ErrBadLink.
 func ParseLink(s string) (Link, error) {
@@ -162,6 +167,14 @@ func (l *Link) add(key, value string) error {
 			return fmt.Errorf("public key: %v", err)
 		}
 		l.Key = k[:]
+	case "pv":
+		if l.Private {
+			return errors.New("given more than once")
+		}
+		if value != "1" {
+			return errors.New(`want "1"`)
+		}
+		l.Private = true
 	case "tr":
 		return appendLinkValue(&l.Trackers, value, checkHTTPURL)
 	case "o":
@@ -173,7 +186,7 @@ func (l *Link) add(key, value string) error {
 }
 
 // knownLinkKeys holds the parameter keys ParseLink accepts.
-var knownLinkKeys = map[string]bool{"dn": true, "k": true, "tr": true, "o": true, "x.pe": true}
+var knownLinkKeys = map[string]bool{"dn": true, "k": true, "pv": true, "tr": true, "o": true, "x.pe": true}
 
 func appendLinkValue(values *[]string, v string, check func(string) error) error {
 	if len(*values) == MaxLinkValues {

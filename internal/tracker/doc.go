@@ -13,4 +13,8 @@
 // "/ip4/1.2.3.4/udp/4001/quic-v1"). The IP address is always the one the
 // request came from; only the ports are taken from the query. Errors answer
 // 4xx with {"error": "..."}. GET /healthz answers "ok".
+//
+// Members of private content add &key=&cred=&proof=&t= (private.go); they
+// are verified, kept apart from everyone else, and announces without them
+// for a private channel answer 403.
 package tracker

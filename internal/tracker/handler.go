@@ -49,6 +49,8 @@ func statusOf(err error) int {
 	switch {
 	case errors.Is(err, ErrBadAnnounce):
 		return http.StatusBadRequest
+	case errors.Is(err, ErrForbidden):
+		return http.StatusForbidden
 	case errors.Is(err, ErrNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, ErrMethod):

@@ -51,6 +51,12 @@ type AnnounceRequest struct {
 	QUICPort int    // UDP port for QUIC; 0 if none
 	Event    string // EventStarted, EventStopped or EventEmpty ("" means EventEmpty)
 	NumWant  int    // peers wanted; 0 means the server's default
+
+	// Private content (private.go): all set or all zero.
+	Key        []byte   // the content owner's Ed25519 public key
+	Credential []byte   // the member's encoded access.Credential
+	Proof      [64]byte // the member's proof over access.Context(PurposeAnnounce, Swarm, PeerID, Time)
+	Time       int64    // unix seconds the proof was made at
 }
 
 // AnnounceResponse is the tracker's answer.
@@ -91,6 +97,7 @@ func (req AnnounceRequest) query() url.Values {
 	if req.NumWant != 0 {
 		v.Set("numwant", strconv.Itoa(req.NumWant))
 	}
+	req.accessQuery(v)
 	return v
 }
 
@@ -140,7 +147,7 @@ func parseAnnounce(rawQuery string) (AnnounceRequest, error) {
 			return req, err
 		}
 	}
-	return req, nil
+	return req, req.parseAccess(get)
 }
 
 func parseEvent(s string) (string, error) {

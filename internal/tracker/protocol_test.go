@@ -51,6 +51,11 @@ var parseAnnounceTests = []struct {
 	{"negative numwant", "swarm=" + testSID + "&peer=Qm1&port=80&numwant=-1", AnnounceRequest{}, "numwant \"-1\" is not a number"},
 	{"repeated peer", "swarm=" + testSID + "&peer=Qm1&peer=Qm2&port=80", AnnounceRequest{}, "peer given 2 times"},
 	{"bad escape", "swarm=%zz&peer=Qm1&port=80", AnnounceRequest{}, "malformed query"},
+	{"private", "swarm=" + testSID + "&peer=Qm1&port=80&key=" + b64.EncodeToString(make([]byte, 32)) + "&cred=AQID&proof=" + b64.EncodeToString(make([]byte, 64)) + "&t=1700000000",
+		AnnounceRequest{Swarm: testSwarm, PeerID: "Qm1", Port: 80, Event: EventEmpty, Key: make([]byte, 32), Credential: []byte{1, 2, 3}, Time: 1_700_000_000}, ""},
+	{"private without proof", "swarm=" + testSID + "&peer=Qm1&port=80&key=" + b64.EncodeToString(make([]byte, 32)) + "&cred=AQID&t=1", AnnounceRequest{}, "go together"},
+	{"private short key", "swarm=" + testSID + "&peer=Qm1&port=80&key=AAAA&cred=AQID&proof=" + b64.EncodeToString(make([]byte, 64)) + "&t=1", AnnounceRequest{}, "right length"},
+	{"private bad time", "swarm=" + testSID + "&peer=Qm1&port=80&key=" + b64.EncodeToString(make([]byte, 32)) + "&cred=AQID&proof=" + b64.EncodeToString(make([]byte, 64)) + "&t=01", AnnounceRequest{}, "is not a time"},
 }
 
 func TestParseAnnounce(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/shoal-p2p/shoal/internal/piece"
 )
 
 // Config configures a Server. The zero value is a working tracker with the
@@ -66,8 +68,9 @@ type Server struct {
 	log *slog.Logger
 	mux *http.ServeMux
 
-	mu  sync.Mutex // guards reg
-	reg *registry
+	mu      sync.Mutex // guards reg and private
+	reg     *registry
+	private map[piece.ID]time.Time // private swarms (private.go): when last proven
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -83,7 +86,7 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.populate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), private: make(map[piece.ID]time.Time)}
 	s.reg = newRegistry(limits{
 		ttl:         2 * cfg.Interval,
 		maxSwarms:   cfg.MaxSwarms,
@@ -158,13 +161,17 @@ func (s *Server) serveAnnounce(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	now := s.cfg.Now()
+	if req.Swarm, err = s.admit(req, now); err != nil {
+		return err
+	}
 	want := req.NumWant
 	if want == 0 {
 		want = s.cfg.NumWant
 	}
 	want = min(want, s.cfg.MaxNumWant)
 	s.mu.Lock()
-	peers := s.reg.announce(s.cfg.Now(), announce{AnnounceRequest: req, addr: addr}, want)
+	peers := s.reg.announce(now, announce{AnnounceRequest: req, addr: addr}, want)
 	s.mu.Unlock()
 	body, err := encodeResponse(AnnounceResponse{Interval: s.cfg.Interval, Peers: peers})
 	if err != nil {

@@ -99,6 +99,11 @@ var roundTrips = []struct {
 	{"live cancel max", TypeLiveCancel, LiveCancel{maxAddr}},
 	{"live reject choked", TypeLiveReject, LiveReject{ChunkAddr{1, 2, 3}, RejectChoked}},
 	{"live reject bad range", TypeLiveReject, LiveReject{maxAddr, RejectBadRange}},
+	{"auth min", TypeAuth, Auth{Proof: [64]byte{1}, Credential: []byte{2}}},
+	{"auth max", TypeAuth, Auth{Proof: [64]byte(fill(64, 0xee)), Credential: fill(MaxCredentialSize, 3)}},
+	{"keys denied", TypeKeys, Keys{Status: KeysDenied, Now: 1, Rotation: 600}},
+	{"keys one", TypeKeys, Keys{Now: 1_700_000_000_000, Rotation: 600, Keys: []EpochKey{{Epoch: 1_699_999_800, Key: [32]byte{9}}}}},
+	{"keys max", TypeKeys, Keys{Now: math.MaxUint64, Rotation: math.MaxUint32, Keys: []EpochKey{{1, [32]byte{1}}, {2, [32]byte{2}}, {3, [32]byte{3}}, {math.MaxUint64, [32]byte(fill(32, 0xff))}}}},
 }
 
 // maxAddr is a live chunk address at every limit.
@@ -162,6 +167,9 @@ func TestEncoding(t *testing.T) {
 		{LiveCancel{ChunkAddr{1, 2, 3}}, []byte{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3}},
 		{LiveReject{ChunkAddr{1, 2, 3}, RejectTooMany}, []byte{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3, 3}},
 		{LiveData{ChunkAddr{1, 2, 3}, []byte{9}}, []byte{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3, 9}},
+		{Auth{Proof: [64]byte{7}, Credential: []byte{8}}, cat(u8(7), fill(63, 0), u8(8))},
+		{Keys{Status: 0, Now: 2, Rotation: 3, Keys: []EpochKey{{Epoch: 4, Key: [32]byte{5}}}},
+			cat(u8(0), []byte{0, 0, 0, 0, 0, 0, 0, 2}, u32(3), u8(1), []byte{0, 0, 0, 0, 0, 0, 0, 4}, u8(5), fill(31, 0))},
 	}
 	for _, tt := range tests {
 		if got := tt.msg.Append(nil); !bytes.Equal(got, tt.want) {
@@ -250,7 +258,16 @@ var rejects = []struct {
 	{"live data no payload", TypeLiveData, addr(1, 1, 1), ErrMalformed},
 	{"live data payload over max", TypeLiveData, cat(addr(0, 0, 0), fill(MaxBlockSize+1, 0)), ErrMalformed},
 	{"live data chunk over max", TypeLiveData, cat(addr(0, 0, MaxLiveChunks), u8(1)), ErrMalformed},
-	{"type after last", TypeLiveReject + 1, u8(0), ErrUnknownType},
+	{"auth no credential", TypeAuth, fill(64, 1), ErrMalformed},
+	{"auth short", TypeAuth, fill(10, 1), ErrMalformed},
+	{"auth credential over max", TypeAuth, fill(64+MaxCredentialSize+1, 1), ErrMalformed},
+	{"keys short", TypeKeys, fill(13, 0), ErrMalformed},
+	{"keys status past last", TypeKeys, cat(u8(KeysDenied+1), fill(12, 0), u8(0)), ErrMalformed},
+	{"keys count over max", TypeKeys, cat(fill(13, 0), u8(MaxEpochKeys+1), fill(40*(MaxEpochKeys+1), 0)), ErrMalformed},
+	{"keys with refusal", TypeKeys, cat(u8(KeysRevoked), fill(12, 0), u8(1), fill(40, 0)), ErrMalformed},
+	{"keys truncated", TypeKeys, cat(fill(13, 0), u8(1), fill(39, 0)), ErrMalformed},
+	{"keys trailing", TypeKeys, cat(fill(13, 0), u8(0), u8(0)), ErrMalformed},
+	{"type after last", TypeKeys + 1, u8(0), ErrUnknownType},
 	{"type max", 0xff, nil, ErrUnknownType},
 }
 
@@ -278,6 +295,8 @@ func TestTypeString(t *testing.T) {
 		{TypePeers, "peers"},
 		{TypeAnnounce, "announce"},
 		{TypeLiveReject, "live-reject"},
+		{TypeAuth, "auth"},
+		{TypeKeys, "keys"},
 		{0, "type(0)"},
 		{200, "type(200)"},
 	}

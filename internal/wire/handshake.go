@@ -13,6 +13,7 @@ const handshakeLen = 2 + len(piece.ID{}) + 1
 const (
 	RoleSeed        uint8 = 1 << 0 // has every piece
 	RoleHasManifest uint8 = 1 << 1 // can answer ManifestRequest
+	RolePrivate     uint8 = 1 << 2 // private content: an Auth must follow the Handshake (docs/private.md)
 )
 
 // Handshake is the first message in each direction on a new stream.

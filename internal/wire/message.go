@@ -36,6 +36,8 @@ const (
 	TypeLiveData        Type = 18
 	TypeLiveCancel      Type = 19
 	TypeLiveReject      Type = 20
+	TypeAuth            Type = 21
+	TypeKeys            Type = 22
 )
 
 var typeNames = [...]string{
@@ -59,6 +61,8 @@ var typeNames = [...]string{
 	TypeLiveData:        "live-data",
 	TypeLiveCancel:      "live-cancel",
 	TypeLiveReject:      "live-reject",
+	TypeAuth:            "auth",
+	TypeKeys:            "keys",
 }
 
 // String returns the message type's name, or "type(N)" for an unknown type.
