@@ -134,8 +134,8 @@ func (h httpFetcher) resolve(base, uri string) (string, error) {
 		return "", fmt.Errorf("live: segment URI %q: %w", uri, err)
 	}
 	abs := b.ResolveReference(u)
-	if abs.Scheme != "http" && abs.Scheme != "https" {
-		return "", errors.New("live: segment URI " + uri + " is not http(s)")
+	if (abs.Scheme != "http" && abs.Scheme != "https") || abs.Host == "" {
+		return "", errors.New("live: segment URI " + uri + " is not an http(s) URL with a host")
 	}
 	return abs.String(), nil
 }

@@ -57,3 +57,11 @@ func formatBytes(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %ciB", v, units[i])
 }
+
+// IsNoSpace reports whether err means the device is full or the user's
+// quota is exhausted: it wraps ErrNoSpace (as every write error of this
+// package does then) or the system's own error for it (as errors from
+// os.WriteFile or os.MkdirAll do).
+func IsNoSpace(err error) bool {
+	return errors.Is(err, ErrNoSpace) || isNoSpace(err)
+}

@@ -2,9 +2,12 @@ package store
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -53,6 +56,24 @@ func TestFormatBytes(t *testing.T) {
 	for _, tt := range tests {
 		if got := formatBytes(tt.n); got != tt.want {
 			t.Errorf("formatBytes(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}
+
+func TestIsNoSpace(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{errors.New("other"), false},
+		{ErrNoSpace, true},
+		{&SpaceError{Dir: "/x", Need: 2, Free: 1}, true},
+		{fmt.Errorf("save: %w", &fs.PathError{Op: "write", Path: "/x", Err: syscall.ENOSPC}), true},
+	}
+	for _, tt := range tests {
+		if got := IsNoSpace(tt.err); got != tt.want {
+			t.Errorf("IsNoSpace(%v) = %v, want %v", tt.err, got, tt.want)
 		}
 	}
 }

@@ -253,6 +253,7 @@ func (e *Engine) Tick(now time.Time) {
 	}
 	e.mf.tick(e, now)
 	e.expireRequests(now)
+	e.org.race(now, e.cfg.RequestTimeout)
 	e.rechokeIfDue(now)
 	e.fillAll(now)
 	e.originFill(now)

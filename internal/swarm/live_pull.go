@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/shoal-p2p/shoal/internal/piece"
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
@@ -24,6 +25,11 @@ const (
 	// liveBusyBackoff is how long a peer that rejected a request as
 	// TooMany is left alone.
 	liveBusyBackoff = 300 * time.Millisecond
+	// liveMuteBackoff is how long a peer is left alone that let a request
+	// time out while delivering less than a chunk a second: a liar or a
+	// silent peer, not a busy one (that rejects with TooMany after
+	// liveServeWait, before the timeout).
+	liveMuteBackoff = 5 * time.Second
 	// Pipeline bounds, in chunks, around one second of the peer's rate.
 	minLivePipeline = 4
 	maxLivePipeline = 64
@@ -49,8 +55,8 @@ func (l *liveState) lead() time.Duration { return max(liveOriginLead, 2*l.origin
 // aim returns when s should be complete: its deadline minus the margin.
 func (s *liveSeg) aim(l *liveState) time.Time { return s.deadline(l).Add(-liveSafetyMargin) }
 
-// expireLive cancels chunk requests older than liveRequestTimeout and
-// leaves their peers alone for a while, so the chunks go elsewhere.
+// expireLive cancels chunk requests older than liveRequestTimeout, so the
+// chunks go elsewhere.
 func (e *Engine) expireLive(now time.Time) {
 	e.live.each(func(s *liveSeg) {
 		for c, id := range s.req {
@@ -59,12 +65,31 @@ func (e *Engine) expireLive(now time.Time) {
 			}
 			e.cancelLive(s, c, now)
 			if p := e.peers[id]; p != nil {
-				p.down.penalize()
-				p.lp.busyUntil = now.Add(liveBusyBackoff)
+				e.unanswered(p, s, c, now)
 			}
 			e.live.dirty = true
 		}
 	})
+}
+
+// unanswered handles p's timed-out request for chunk c of s: p no longer
+// counts as a holder of c until it advertises it again, its rate estimate
+// is halved and it is left alone for liveBusyBackoff, or liveMuteBackoff
+// if it has delivered less than a chunk a second lately.
+func (e *Engine) unanswered(p *peer, s *liveSeg, c int, now time.Time) {
+	if bits := p.lp.chunks[s.key]; bits.Has(c) {
+		bits.Clear(c)
+		p.lp.chunks[s.key] = bits
+		s.avail[c]--
+	}
+	back := liveBusyBackoff
+	if p.down.quickRate(now) < float64(max(e.live.chunkSize, 1)) {
+		back = liveMuteBackoff
+	}
+	p.down.penalize()
+	if until := now.Add(back); until.After(p.lp.busyUntil) {
+		p.lp.busyUntil = until
+	}
 }
 
 // giveUp stops fetching segments the playhead has passed: past their end
@@ -103,7 +128,7 @@ func (e *Engine) liveSchedule(now time.Time) {
 	l.dirty = false
 	var cands []candidate
 	l.each(func(s *liveSeg) {
-		if !s.fetching() || s.origin {
+		if !s.fetching() || s.originBusy(now) {
 			return
 		}
 		for c := range s.n {
@@ -122,28 +147,50 @@ func (e *Engine) liveSchedule(now time.Time) {
 			cmp.Compare(a.s.key.rend, b.s.key.rend),
 			cmp.Compare(a.s.rank[a.c], b.s.rank[b.c]))
 	})
+	srcs := make(map[*liveSeg][]source)
 	for _, cd := range cands {
-		if p := e.bestSource(cd.s, cd.c, now); p != nil {
+		ss, ok := srcs[cd.s]
+		if !ok {
+			ss = e.sources(cd.s, now)
+			srcs[cd.s] = ss
+		}
+		if p := bestSource(ss, cd.c); p != nil {
 			e.requestChunk(p, cd.s, cd.c, now)
 		}
 	}
 }
 
-// bestSource returns the peer to ask for chunk c of s, or nil if every
-// holder is busy or its pipeline full.
-func (e *Engine) bestSource(s *liveSeg, c int, now time.Time) *peer {
-	var best *peer
-	var bestLoad float64
+// source is a peer that may be asked for chunks of one segment.
+type source struct {
+	p     *peer
+	bits  piece.Bitfield // its chunks of the segment
+	depth int            // liveDepth(p)
+}
+
+// sources returns the peers, in order, that hold chunks of s and are not
+// being left alone.
+func (e *Engine) sources(s *liveSeg, now time.Time) []source {
+	var out []source
 	for _, id := range e.order {
 		p := e.peers[id]
-		if !p.lp.chunks[s.key].Has(c) || now.Before(p.lp.busyUntil) {
+		if bits := p.lp.chunks[s.key]; bits.Len() > 0 && !now.Before(p.lp.busyUntil) {
+			out = append(out, source{p, bits, e.liveDepth(p)})
+		}
+	}
+	return out
+}
+
+// bestSource returns the source to ask for chunk c, or nil if no source
+// holds it with room in its pipeline.
+func bestSource(srcs []source, c int) *peer {
+	var best *peer
+	var bestLoad float64
+	for _, src := range srcs {
+		p := src.p
+		if !src.bits.Has(c) || len(p.lp.out) >= src.depth {
 			continue
 		}
-		depth := e.liveDepth(p)
-		if len(p.lp.out) >= depth {
-			continue
-		}
-		load := float64(len(p.lp.out)) / float64(depth)
+		load := float64(len(p.lp.out)) / float64(src.depth)
 		if best == nil || load < bestLoad || (load == bestLoad && betterSource(p, best)) {
 			best, bestLoad = p, load
 		}

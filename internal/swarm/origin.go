@@ -16,6 +16,8 @@ const (
 // originState tracks the HTTP origin (web seed) fallback.
 type originState struct {
 	inflight   map[int]bool      // FetchOrigin emitted, no answer yet
+	startedAt  map[int]time.Time // when each inflight fetch began
+	raced      map[int]bool      // inflight too long: peers may fetch it too
 	retryAt    map[int]time.Time // back-off after a failure
 	failures   map[int]int
 	sourceless []time.Time // per piece: since when no unchoking peer has had it (zero: it has one)
@@ -23,6 +25,8 @@ type originState struct {
 
 func (o *originState) init() {
 	o.inflight = make(map[int]bool)
+	o.startedAt = make(map[int]time.Time)
+	o.raced = make(map[int]bool)
 	o.retryAt = make(map[int]time.Time)
 	o.failures = make(map[int]int)
 }
@@ -31,7 +35,7 @@ func (o *originState) init() {
 // for OriginDelay (at once with no peers), priority range first, then
 // rarest, then lowest index, up to MaxOriginInflight at a time.
 func (e *Engine) originFill(now time.Time) {
-	if !e.cfg.Origin || e.manifest == nil || e.have.Full() {
+	if !e.cfg.Origin || e.manifest == nil || e.have.Full() || e.paused {
 		return
 	}
 	room := e.cfg.MaxOriginInflight - len(e.org.inflight)
@@ -66,7 +70,7 @@ func (e *Engine) originFill(now time.Time) {
 		return cmp.Compare(a, b)
 	})
 	for _, i := range due[:min(room, len(due))] {
-		e.org.inflight[i] = true
+		e.org.inflight[i], e.org.startedAt[i] = true, now
 		e.emit(FetchOrigin{Index: i})
 	}
 }
@@ -99,7 +103,7 @@ func (e *Engine) OriginData(index int, data []byte, now time.Time) {
 		e.stats.BytesWasted += int64(len(data))
 		return
 	}
-	delete(e.org.inflight, index)
+	e.org.done(index)
 	e.stats.BytesFromOrigin += int64(len(data))
 	e.down.add(len(data), now)
 	if int64(len(data)) != e.pieceLen(index) || e.partial[index] != nil || e.have.Has(index) {
@@ -125,9 +129,32 @@ func (e *Engine) OriginFailed(index int, now time.Time) {
 	if !e.org.inflight[index] {
 		return
 	}
-	delete(e.org.inflight, index)
+	e.org.done(index)
 	e.org.failed(index, now)
 	e.originFill(now)
+}
+
+// done forgets the fetch of piece i, answered or failed.
+func (o *originState) done(i int) {
+	delete(o.inflight, i)
+	delete(o.startedAt, i)
+	delete(o.raced, i)
+}
+
+// busy reports whether piece i is left to the origin: a fetch is out and
+// has not yet taken longer than a peer is given to answer.
+func (o *originState) busy(i int) bool { return o.inflight[i] && !o.raced[i] }
+
+// race opens to peers the pieces whose origin fetch has been out for
+// timeout: a web seed that hangs must not hold them back. The fetch keeps
+// its slot; whichever source completes the piece first wins and the other
+// copy counts as waste.
+func (o *originState) race(now time.Time, timeout time.Duration) {
+	for i, at := range o.startedAt {
+		if now.Sub(at) >= timeout {
+			o.raced[i] = true
+		}
+	}
 }
 
 // failed schedules a retry of piece i.

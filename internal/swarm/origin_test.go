@@ -62,3 +62,39 @@ func TestOriginBoundedInflight(t *testing.T) {
 		t.Errorf("got fetches %v with no peers, want [0 1 2] at once", got)
 	}
 }
+
+// TestOriginHangingFetchRacedByPeers: a piece whose origin fetch is out
+// is left to the origin only for RequestTimeout; then peers get it too,
+// and the late origin answer is waste.
+func TestOriginHangingFetchRacedByPeers(t *testing.T) {
+	e := newTestEngine(t, Config{Manifest: testManifest(2, 16<<10), BlockSize: 16 << 10, Origin: true, MaxOriginInflight: 1, Seed: 1})
+	e.Tick(epoch) // no peers: the origin is asked at once
+	got := fetches(e.Ready())
+	if len(got) != 1 {
+		t.Fatalf("got fetches %v, want one", got)
+	}
+	hung := got[0]
+	e.AddPeer("a", epoch)
+	e.Receive("a", fullBits(2), epoch)
+	e.Receive("a", wire.Unchoke{}, epoch)
+	for _, r := range sentTo[wire.Request](e.Ready(), "a") {
+		if int(r.Index) == hung {
+			t.Fatalf("piece %d requested from a peer while its origin fetch is young", hung)
+		}
+		e.Receive("a", wire.Data{Index: r.Index, Payload: make([]byte, 16<<10)}, epoch)
+		e.PieceVerified(int(r.Index), true, epoch)
+	}
+	e.Ready()
+	now := epoch.Add(DefaultRequestTimeout)
+	e.Tick(now)
+	reqs := sentTo[wire.Request](e.Ready(), "a")
+	if len(reqs) != 1 || int(reqs[0].Index) != hung {
+		t.Fatalf("after RequestTimeout: got requests %v, want piece %d", reqs, hung)
+	}
+	e.Receive("a", wire.Data{Index: uint32(hung), Payload: make([]byte, 16<<10)}, now)
+	e.PieceVerified(hung, true, now)
+	e.OriginData(hung, make([]byte, 16<<10), now)
+	if st := e.Stats(); st.BytesWasted != 16<<10 || !e.Have().Has(hung) {
+		t.Errorf("got stats %+v, want the piece held and the origin's copy wasted", st)
+	}
+}

@@ -22,7 +22,7 @@ func (e *Engine) fillOthers(skip *peer, now time.Time) {
 
 // canRequest reports whether p may be sent requests now.
 func (e *Engine) canRequest(p *peer, now time.Time) bool {
-	return e.manifest != nil && !e.have.Full() && !p.theyChoking &&
+	return e.manifest != nil && !e.have.Full() && !e.paused && !p.theyChoking &&
 		p.wantCount > 0 && !now.Before(p.snubbedUntil)
 }
 
@@ -74,7 +74,7 @@ func (e *Engine) pickPriority(p *peer) (*partialPiece, int, bool) {
 	}
 	first, last := max(e.prio[0], 0), min(e.prio[1], len(e.avail)-1)
 	for i := first; i <= last; i++ {
-		if e.have.Has(i) || !p.bits.Has(i) || e.org.inflight[i] {
+		if e.have.Has(i) || !p.bits.Has(i) || e.org.busy(i) {
 			continue
 		}
 		pp := e.partial[i]
@@ -101,7 +101,7 @@ func (e *Engine) pickPriority(p *peer) (*partialPiece, int, bool) {
 func (e *Engine) rarestFor(p *peer) int {
 	best := -1
 	for _, i := range e.byRank {
-		if e.have.Has(i) || !p.bits.Has(i) || e.partial[i] != nil || e.org.inflight[i] {
+		if e.have.Has(i) || !p.bits.Has(i) || e.partial[i] != nil || e.org.busy(i) {
 			continue
 		}
 		if best < 0 || e.avail[i] < e.avail[best] {
@@ -117,7 +117,7 @@ func (e *Engine) rarestFor(p *peer) int {
 // endgame reports whether every missing block is received or requested.
 func (e *Engine) endgame() bool {
 	for i := range e.avail {
-		if e.have.Has(i) || e.org.inflight[i] {
+		if e.have.Has(i) || e.org.busy(i) {
 			continue
 		}
 		pp := e.partial[i]
