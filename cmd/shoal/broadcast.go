@@ -32,6 +32,7 @@ type broadcastFlags struct {
 	trackers                                                               stringList
 	maxUp, chunk                                                           byteSize
 	wait                                                                   time.Duration
+	private                                                                privateFlags // --private (private.go)
 }
 
 // parseBroadcast reads the command line of "shoal broadcast".
@@ -51,6 +52,7 @@ func parseBroadcast(e *env, args []string) (*broadcastFlags, error) {
 	fs.Var(&f.maxUp, "max-upload", "cap on upload bytes per second, e.g. 10MB (0: none)")
 	fs.Var(&f.chunk, "chunk-size", "unit of verification and relay inside a segment, 1KiB..1MiB (default 64KiB)")
 	fs.DurationVar(&f.wait, "wait", 30*time.Second, "how long to wait for the encoder's first playlist")
+	f.private.register(fs, true)
 	pos, err := parse(e, fs, verbose, args)
 	if err != nil {
 		return nil, err
@@ -60,6 +62,9 @@ func parseBroadcast(e *env, args []string) (*broadcastFlags, error) {
 	}
 	if f.chunk != 0 && (f.chunk < live.MinChunkSize || f.chunk > live.MaxChunkSize) {
 		return nil, fmt.Errorf("%w: --chunk-size %d outside [%d, %d]", errUsage, f.chunk, live.MinChunkSize, live.MaxChunkSize)
+	}
+	if err := f.private.check(); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -95,7 +100,8 @@ func runBroadcast(ctx context.Context, e *env, args []string) error {
 	}
 	n, err := node.New(node.Config{
 		Listen: []string{f.listen}, DataDir: f.data, Trackers: trackers, UploadRate: int64(f.maxUp), Logger: e.log,
-		Live: &node.LiveConfig{Name: f.name, Key: pub, Signer: priv, Source: src, HTTP: f.httpAddr, ChunkSize: int(f.chunk)},
+		Live:   &node.LiveConfig{Name: f.name, Key: pub, Signer: priv, Source: src, HTTP: f.httpAddr, ChunkSize: int(f.chunk)},
+		Access: f.private.access(),
 	})
 	if err != nil {
 		return err
@@ -104,10 +110,13 @@ func runBroadcast(ctx context.Context, e *env, args []string) error {
 	if origin == "" {
 		origin = "http://" + advertised(n.HTTPAddr().(*net.TCPAddr))
 	}
-	link := piece.Link{ID: n.Swarm(), Name: f.name, Key: pub, Trackers: trackers, Origins: []string{origin}, Peers: linkPeers(n.Addrs())}
+	link := piece.Link{ID: n.Swarm(), Name: f.name, Key: pub, Private: f.private.on, Trackers: trackers, Origins: []string{origin}, Peers: linkPeers(n.Addrs())}
 	fmt.Fprintln(e.stdout, link.String())
 	fmt.Fprintf(e.stderr, "broadcasting %s as channel %q; origin %s; Ctrl-C to stop\n", what, f.name, origin)
 	fmt.Fprintf(e.stderr, "watch with: shoal watch '%s'\n", link.String())
+	if f.private.on {
+		fmt.Fprintf(e.stderr, "private channel: give each viewer a token from: shoal token --data %s --name %s --member NAME\n", f.data, f.name)
+	}
 	stop := every(ctx, 5*time.Second, func() { broadcastStatus(e, n.LiveStats()) })
 	err = n.Run(ctx)
 	stop()

@@ -44,6 +44,7 @@ func commands() []command {
 		{"get", "LINK [flags]", "download what a link names, verified, from peers and web seeds", runGet},
 		{"broadcast", "SOURCE [flags]", "broadcast a live HLS stream; prints its channel link and runs until interrupted", runBroadcast},
 		{"watch", "LINK [flags]", "watch a live channel; prints a local playlist URL for players", runWatch},
+		{"token", "--member NAME", "issue a member token for private content (see --private)", runToken},
 		{"tracker", "[flags]", "run a standalone tracker", runTracker},
 		{"sim", "[--scenario FILE] [flags]", "simulate a swarm of real engines over virtual time", runSim},
 	}

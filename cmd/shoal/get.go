@@ -21,6 +21,8 @@ func runGet(ctx context.Context, e *env, args []string) error {
 	asJSON := fs.Bool("json", false, "print the final figures as JSON on stdout")
 	var maxUp byteSize
 	fs.Var(&maxUp, "max-upload", "cap on upload bytes per second when seeding, e.g. 10MB (0: none)")
+	var token tokenFlags // private content (private.go)
+	token.register(fs)
 	pos, err := parse(e, fs, verbose, args)
 	if err != nil {
 		return err
@@ -33,12 +35,17 @@ func runGet(ctx context.Context, e *env, args []string) error {
 		// Web seeds serve the content, not its manifest: a peer must.
 		return fmt.Errorf("%w: the link names no tracker or peer to learn the content's manifest from", errUsage)
 	}
+	tok, err := token.load(link)
+	if err != nil {
+		return err
+	}
 	if err := checkTrackers(ctx, link); err != nil {
 		return err
 	}
 	n, err := node.New(node.Config{
 		Swarm: link.ID, OutDir: *out, Seed: *seed, Listen: []string{*listen},
 		Trackers: link.Trackers, Origins: link.Origins, Peers: link.Peers, UploadRate: int64(maxUp), Logger: e.log,
+		Access: memberAccess(tok, link.Key),
 	})
 	if err != nil {
 		return err
@@ -58,7 +65,8 @@ func runGet(ctx context.Context, e *env, args []string) error {
 }
 
 // runDownload runs the node with a progress bar until it completes (and,
-// when seeding, until interrupted), failing when no byte arrives for stall.
+// when seeding, until interrupted), failing when no byte arrives for stall
+// while it is not paused for lack of disk space.
 func runDownload(ctx context.Context, e *env, n *node.Node, stall time.Duration) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -68,6 +76,7 @@ func runDownload(ctx context.Context, e *env, n *node.Node, stall time.Duration)
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
 	var last int64
+	var paused string
 	lastMove := time.Now()
 	for {
 		select {
@@ -84,7 +93,9 @@ func runDownload(ctx context.Context, e *env, n *node.Node, stall time.Duration)
 		case <-t.C:
 			st := n.Stats()
 			showProgress(bar, st)
-			if got := st.BytesFromPeers + st.BytesFromOrigin; got != last || st.Complete {
+			paused = showPause(e, bar, paused, st)
+			// A download paused on a full disk waits for space, not data.
+			if got := st.BytesFromPeers + st.BytesFromOrigin; got != last || st.Complete || paused != "" {
 				last, lastMove = got, time.Now()
 			} else if stall > 0 && time.Since(lastMove) > stall {
 				cancel(fmt.Errorf("no data for %s (%d peers connected); partial download kept for resuming", stall, st.Peers))

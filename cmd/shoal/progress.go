@@ -31,8 +31,31 @@ func showProgress(bar *progressbar.ProgressBar, st node.Stats) {
 	if st.Total > 0 && bar.GetMax64() != st.Total {
 		bar.ChangeMax64(st.Total)
 	}
-	bar.Describe(fmt.Sprintf("%d peers", st.Peers))
+	if st.Paused != "" {
+		bar.Describe(fmt.Sprintf("%d peers, paused (disk full)", st.Peers))
+	} else {
+		bar.Describe(fmt.Sprintf("%d peers", st.Peers))
+	}
 	bar.Set64(st.Have)
+}
+
+// showPause prints a status line on stderr, above the bar, when a
+// download pauses or resumes (node.Stats.Paused), and returns the new
+// reason to pass as was next time.
+func showPause(e *env, bar *progressbar.ProgressBar, was string, st node.Stats) string {
+	line := ""
+	switch {
+	case (st.Paused != "") == (was != ""): // the figures inside may change
+	case st.Paused != "":
+		line = st.Paused
+	case !st.Complete:
+		line = "space available again; download resumed"
+	}
+	if line != "" {
+		bar.Clear() // the bar is drawn again below at its next update
+		fmt.Fprintln(e.stderr, line)
+	}
+	return st.Paused
 }
 
 // statusLine prints a seeding node's figures to stderr every interval,

@@ -24,7 +24,16 @@ func runShare(ctx context.Context, e *env, args []string) error {
 	pieceSize := fs.Int64("piece-size", 0, "piece size in bytes (power of two); 0 chooses one")
 	var maxUp byteSize
 	fs.Var(&maxUp, "max-upload", "cap on upload bytes per second, e.g. 10MB (0: none)")
+	var private privateFlags // --private (private.go)
+	private.register(fs, false)
 	pos, err := parse(e, fs, verbose, args)
+	if err != nil {
+		return err
+	}
+	if err := private.check(); err != nil {
+		return err
+	}
+	acc, key, err := private.shareAccess(*data)
 	if err != nil {
 		return err
 	}
@@ -56,12 +65,12 @@ func runShare(ctx context.Context, e *env, args []string) error {
 	}
 	n, err := node.New(node.Config{
 		Manifest: m, SharePath: path, Listen: []string{*listen}, DataDir: *data,
-		Trackers: trackers, Origins: origins, UploadRate: int64(maxUp), Logger: e.log,
+		Trackers: trackers, Origins: origins, UploadRate: int64(maxUp), Logger: e.log, Access: acc,
 	})
 	if err != nil {
 		return err
 	}
-	link := piece.Link{ID: m.ID(), Name: m.Name, Trackers: trackers, Origins: origins, Peers: linkPeers(n.Addrs())}
+	link := piece.Link{ID: m.ID(), Name: m.Name, Key: key, Private: private.on, Trackers: trackers, Origins: origins, Peers: linkPeers(n.Addrs())}
 	fmt.Fprintln(e.stdout, link.String())
 	fmt.Fprintf(e.stderr, "sharing %s (%s, %d pieces); Ctrl-C to stop\n", m.Name, formatBytes(m.Length()), m.NumPieces())
 	stopStatus := statusLine(ctx, e, n, 5*time.Second)

@@ -18,6 +18,8 @@ func runWatch(ctx context.Context, e *env, args []string) error {
 	latency := fs.Duration("latency", node.DefaultLiveTargetLatency, "play this far behind the broadcaster (every viewer plays the same moment)")
 	var maxUp byteSize
 	fs.Var(&maxUp, "max-upload", "cap on upload bytes per second to other viewers, e.g. 1MB (0: none)")
+	var token tokenFlags // private channels (private.go)
+	token.register(fs)
 	pos, err := parse(e, fs, verbose, args)
 	if err != nil {
 		return err
@@ -29,12 +31,16 @@ func runWatch(ctx context.Context, e *env, args []string) error {
 	if err := checkLiveLink(link); err != nil {
 		return err
 	}
+	tok, err := token.load(link)
+	if err != nil {
+		return err
+	}
 	if *latency <= 0 {
 		return fmt.Errorf("%w: --latency must be positive", errUsage)
 	}
 	n, err := node.New(node.Config{
 		Swarm: link.ID, Listen: []string{*listen}, Trackers: link.Trackers, Peers: link.Peers,
-		UploadRate: int64(maxUp), Logger: e.log,
+		UploadRate: int64(maxUp), Logger: e.log, Access: memberAccess(tok, link.Key),
 		Live: &node.LiveConfig{Name: link.Name, Key: link.Key, Origins: link.Origins, HTTP: *httpAddr, TargetLatency: *latency},
 	})
 	if err != nil {

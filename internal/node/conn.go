@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"golang.org/x/time/rate"
 
+	"github.com/shoal-p2p/shoal/internal/access"
 	"github.com/shoal-p2p/shoal/internal/piece"
 	"github.com/shoal-p2p/shoal/internal/swarm"
 	"github.com/shoal-p2p/shoal/internal/wire"
@@ -37,6 +39,7 @@ type peerConn struct {
 	s        network.Stream
 	r        *wire.Reader // the stream's one reader: it buffers, so nothing else may read s
 	outbound bool
+	member   *access.Credential // private content: the peer's verified credential (access.go)
 
 	mu     sync.Mutex // guards queue and closed
 	queue  []outItem
@@ -211,36 +214,71 @@ func waitTokens(limit *rate.Limiter, n int, done <-chan struct{}) error {
 // handshake exchanges Handshake messages on a fresh stream: ours first when
 // dialling, theirs first when answering. It checks version and swarm and
 // returns the stream's reader, which may already hold the frames that
-// followed the handshake.
-func handshake(s network.Stream, swarmID piece.ID, roles uint8, outbound bool) (*wire.Reader, error) {
+// followed the handshake. On private content (gate set, access.go) an Auth
+// follows each Handshake and the peer's credential is returned; the
+// answering side checks the dialler's before it shows its own.
+func handshake(s network.Stream, swarmID piece.ID, roles uint8, outbound bool, gate *accessNode) (*wire.Reader, *access.Credential, error) {
 	s.SetDeadline(time.Now().Add(handshakeTimeout))
 	defer s.SetDeadline(time.Time{})
-	ours := wire.AppendFrame(nil, wire.Handshake{Version: wire.Version, Swarm: swarmID, Roles: roles})
+	if gate != nil {
+		roles |= wire.RolePrivate
+	}
+	hsFrame := wire.AppendFrame(nil, wire.Handshake{Version: wire.Version, Swarm: swarmID, Roles: roles})
+	ours := hsFrame
+	if gate != nil {
+		ours = wire.AppendFrame(hsFrame[:len(hsFrame):len(hsFrame)], gate.auth(access.PurposePeer, s))
+	}
 	if outbound {
 		if _, err := s.Write(ours); err != nil {
-			return nil, fmt.Errorf("node: handshake: %w", err)
+			return nil, nil, fmt.Errorf("node: handshake: %w", err)
 		}
 	}
 	r := wire.NewReader(s, 0)
+	hs, err := readHandshake(r, swarmID)
+	if err != nil {
+		return nil, nil, err
+	}
+	member, err := gate.admitPeer(r, s, hs)
+	if err != nil {
+		if !outbound && gate != nil && hs.Roles&wire.RolePrivate == 0 {
+			tellPrivate(s, hsFrame)
+		}
+		return nil, nil, err
+	}
+	if !outbound {
+		if _, err := s.Write(ours); err != nil {
+			return nil, nil, fmt.Errorf("node: handshake: %w", err)
+		}
+	}
+	return r, member, nil
+}
+
+// tellPrivate answers a public dialler of private content with our
+// Handshake alone, which says why it is refused, and waits (within the
+// handshake deadline) until the dialler has read it and closed: a reset
+// right away could discard it.
+func tellPrivate(s network.Stream, hsFrame []byte) {
+	if _, err := s.Write(hsFrame); err == nil && s.CloseWrite() == nil {
+		io.Copy(io.Discard, io.LimitReader(s, 64<<10))
+	}
+}
+
+// readHandshake reads the peer's Handshake and checks version and swarm.
+func readHandshake(r *wire.Reader, swarmID piece.ID) (wire.Handshake, error) {
 	m, err := r.ReadMessage()
 	if err != nil {
-		return nil, fmt.Errorf("node: handshake: %w", err)
+		return wire.Handshake{}, fmt.Errorf("node: handshake: %w", err)
 	}
 	hs, ok := m.(wire.Handshake)
 	switch {
 	case !ok:
-		return nil, fmt.Errorf("node: handshake: got message type %d first", m.Type())
+		return hs, fmt.Errorf("node: handshake: got message type %d first", m.Type())
 	case hs.Version != wire.Version:
-		return nil, fmt.Errorf("node: handshake: peer speaks version %d, want %d", hs.Version, wire.Version)
+		return hs, fmt.Errorf("node: handshake: peer speaks version %d, want %d", hs.Version, wire.Version)
 	case hs.Swarm != swarmID:
-		return nil, fmt.Errorf("node: handshake: peer wants swarm %s, this node serves %s", hs.Swarm, swarmID)
+		return hs, fmt.Errorf("node: handshake: peer wants swarm %s, this node serves %s", hs.Swarm, swarmID)
 	}
-	if !outbound {
-		if _, err := s.Write(ours); err != nil {
-			return nil, fmt.Errorf("node: handshake: %w", err)
-		}
-	}
-	return r, nil
+	return hs, nil
 }
 
 // dial connects to a peer and opens a handshaken stream.
@@ -254,10 +292,12 @@ func dial(ctx context.Context, n *Node, ai peer.AddrInfo, roles uint8) (*peerCon
 	if err != nil {
 		return nil, fmt.Errorf("node: open stream to %s: %w", ai.ID, err)
 	}
-	r, err := handshake(s, n.cfg.Swarm, roles, true)
+	r, member, err := handshake(s, n.cfg.Swarm, roles, true, n.access)
 	if err != nil {
 		s.Reset()
 		return nil, err
 	}
-	return newPeerConn(s, r, true), nil
+	pc := newPeerConn(s, r, true)
+	pc.member = member
+	return pc, nil
 }

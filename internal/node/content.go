@@ -26,11 +26,18 @@ type content struct {
 	log  *slog.Logger
 	have piece.Bitfield // verified at start; the engine tracks it afterwards
 
-	mu   sync.Mutex // guards m, stor, dl and done
+	mu   sync.Mutex // guards m, stor, dl, done and the space fields
 	m    *piece.Manifest
 	stor store.Storage
 	dl   *store.Download
 	done bool
+
+	// A full disk (space.go) leaves setup unfinished instead of failing:
+	// spaceErr is why, until the loop takes it; unsaved and unopened are
+	// what is left to do once space returns.
+	spaceErr error
+	unsaved  bool // the manifest is not saved for resumption yet
+	unopened bool // the staging area could not be created yet
 }
 
 func openContent(cfg *Config, log *slog.Logger) (*content, error) {
@@ -96,6 +103,10 @@ func (c *content) prepare(m *piece.Manifest) error {
 		return c.reuseFinal(m, final)
 	}
 	dl, err := store.OpenDownload(c.cfg.OutDir, m, c.cfg.Swarm.String())
+	if store.IsNoSpace(err) {
+		c.spaceErr, c.unopened = err, true // retried when space returns
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("node: open download: %w", err)
 	}
@@ -104,14 +115,18 @@ func (c *content) prepare(m *piece.Manifest) error {
 		dl.Close()
 		return fmt.Errorf("node: verify partial download: %w", err)
 	}
-	if err := store.CheckSpace(c.cfg.OutDir, m.Length()-haveBytes(m, have)); err != nil {
-		dl.Close()
-		return fmt.Errorf("node: %w", err)
+	if err := c.cfg.SpaceCheck(c.cfg.OutDir, m.Length()-haveBytes(m, have)); store.IsNoSpace(err) {
+		c.spaceErr = err // the download starts paused
+	} else if err != nil {
+		c.log.Warn("cannot check free space", "err", err)
 	}
 	if have.Count() > 0 {
 		c.log.Info("resuming download", "verified_pieces", have.Count(), "of", m.NumPieces())
 	}
-	c.stor, c.dl, c.have = dl.Storage(), dl, have
+	c.stor, c.dl, c.have, c.unopened = dl.Storage(), dl, have, false
+	if c.cfg.wrapStorage != nil {
+		c.stor = c.cfg.wrapStorage(c.stor)
+	}
 	return nil
 }
 
@@ -132,17 +147,63 @@ func (c *content) reuseFinal(m *piece.Manifest, final string) error {
 
 // onManifest is called when the engine has fetched and checked the
 // manifest: it is saved for resumption and storage is opened.
+// A disk too full to save it or to hold the content leaves the setup to
+// resume (space.go) instead of failing.
 func (c *content) onManifest(m *piece.Manifest) error {
-	if err := os.MkdirAll(filepath.Dir(c.manifestPath()), 0o755); err != nil {
-		return fmt.Errorf("node: save manifest: %w", err)
-	}
-	if err := os.WriteFile(c.manifestPath(), m.Encode(), 0o644); err != nil {
-		return fmt.Errorf("node: save manifest: %w", err)
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.m = m
+	err := c.saveManifest()
+	if store.IsNoSpace(err) {
+		c.spaceErr, c.unsaved = err, true
+	} else if err != nil {
+		return err
+	}
 	return c.prepare(m)
+}
+
+// saveManifest writes the manifest beside the staging area. c.mu is held.
+func (c *content) saveManifest() error {
+	if err := os.MkdirAll(filepath.Dir(c.manifestPath()), 0o755); err != nil {
+		return fmt.Errorf("node: save manifest: %w", err)
+	}
+	if err := os.WriteFile(c.manifestPath(), c.m.Encode(), 0o644); err != nil {
+		os.Remove(c.manifestPath()) // a short file would only be ignored, but is clutter
+		return fmt.Errorf("node: save manifest: %w", err)
+	}
+	c.unsaved = false
+	return nil
+}
+
+// takeSpaceErr returns, once, why setting up storage stopped short for
+// lack of space; nil if it did not.
+func (c *content) takeSpaceErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	err := c.spaceErr
+	c.spaceErr = nil
+	return err
+}
+
+// finishSetUp does what a full disk left undone: saving the manifest and
+// creating the staging area. An error wrapping store.ErrNoSpace means the
+// disk is still full.
+func (c *content) finishSetUp() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.unsaved {
+		if err := c.saveManifest(); err != nil {
+			return err
+		}
+	}
+	if c.unopened {
+		if err := c.prepare(c.m); err != nil {
+			return err
+		}
+	}
+	err := c.spaceErr
+	c.spaceErr = nil
+	return err
 }
 
 func (c *content) manifest() *piece.Manifest {
@@ -176,6 +237,9 @@ func (c *content) readAt(p []byte, off int64) error {
 // writePiece stores a verified piece's blocks at content offset off.
 func (c *content) writePiece(off int64, blocks [][]byte) error {
 	s := c.storage()
+	if s == nil { // the staging area could not be created: the disk is full
+		return fmt.Errorf("node: write piece: %w", store.ErrNoSpace)
+	}
 	for _, b := range blocks {
 		if _, err := s.WriteAt(b, off); err != nil {
 			return fmt.Errorf("node: write piece: %w", err)

@@ -64,6 +64,9 @@ func (d *discovery) dialer(ctx context.Context) {
 			if err != nil {
 				d.l.releaseDial(ai.ID)
 				d.n.log.Debug("dial failed", "peer", ai.ID, "err", err)
+				if errors.Is(err, ErrPrivate) && d.n.isLinkPeer(ai.ID) {
+					d.l.send(evFatal{err: err}) // the link's own peer says private: no token, no content
+				}
 				continue
 			}
 			d.l.start(pc)
@@ -104,11 +107,13 @@ func (d *discovery) announceLoop(ctx context.Context, url string) {
 		case <-ctx.Done():
 			sctx, cancel := context.WithTimeout(context.Background(), stoppedAnnounceT)
 			req.Event = "stopped"
+			d.n.access.signAnnounce(&req)
 			d.n.tracker.Announce(sctx, url, req)
 			cancel()
 			return
 		case <-time.After(wait):
 		}
+		d.n.access.signAnnounce(&req) // private content: a fresh proof each time (access.go)
 		resp, err := d.n.tracker.Announce(ctx, url, req)
 		if err != nil {
 			if !errors.Is(ctx.Err(), context.Canceled) {

@@ -79,28 +79,33 @@ func TestConnectionFlood(t *testing.T) {
 	}
 	peak := w.stop()
 
-	t.Logf("%d attempts in %s (%d raw TCP, %d libp2p of which %d refused); peak: %d conns (%d inbound, %d handshaking), %d established, heap %d MiB",
+	t.Logf("%d attempts in %s (%d raw TCP, %d libp2p of which %d refused); peak: %d conns (%d inbound, %d handshaking), %d established, reserved %d KiB, heap %d MiB",
 		f.made.Load(), f.elapsed.Round(time.Millisecond), f.made.Load()-f.p2p.Load(), f.p2p.Load(), f.p2pFailed.Load(),
-		peak.conns, peak.connsIn, peak.transientIn, peak.established, peak.heap>>20)
+		peak.conns, peak.connsIn, peak.transientIn, peak.established, peak.mem>>10, peak.heap>>20)
 	if got := f.made.Load(); got < int64(attempts) {
 		t.Errorf("made %d of %d attempts within %s", got, attempts, floodLimit)
 	}
+	checkPeak(t, peak, lim)
+}
+
+// checkPeak fails if the peaks exceed the limits lim or floodHeapCap.
+func checkPeak(t *testing.T, peak usage, lim LimitsConfig) {
+	t.Helper()
 	checks := []struct {
 		name      string
-		got, want int
+		got, want int64
 	}{
-		{"connections (all loopback)", peak.conns, lim.ConnsLoopback},
-		{"inbound connections", peak.connsIn, lim.ConnsInbound},
-		{"handshaking connections", peak.transientIn, lim.transientInbound()},
-		{"established connections", peak.established, lim.ConnsLoopback},
+		{"connections (all loopback)", int64(peak.conns), int64(lim.ConnsLoopback)},
+		{"inbound connections", int64(peak.connsIn), int64(lim.ConnsInbound)},
+		{"handshaking connections", int64(peak.transientIn), int64(lim.transientInbound())},
+		{"established connections", int64(peak.established), int64(lim.ConnsLoopback)},
+		{"memory reserved by the resource manager", peak.mem, lim.Memory},
+		{"heap in use", int64(peak.heap), floodHeapCap},
 	}
 	for _, c := range checks {
 		if c.got > c.want {
 			t.Errorf("peak %s: got %d, want at most %d", c.name, c.got, c.want)
 		}
-	}
-	if peak.heap > floodHeapCap {
-		t.Errorf("peak heap in use: got %d MiB, want at most %d MiB", peak.heap>>20, floodHeapCap>>20)
 	}
 }
 
@@ -119,10 +124,11 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// usage is the seed's connection counts and the process heap at one
-// moment, or their peaks.
+// usage is the seed's connection counts, the memory its resource manager
+// has reserved and the process heap at one moment, or their peaks.
 type usage struct {
 	conns, connsIn, transientIn, established int
+	mem                                      int64 // resource manager, system scope
 	heap                                     uint64
 }
 
@@ -163,6 +169,7 @@ func (w *watcher) stat() usage {
 	rm.ViewSystem(func(s network.ResourceScope) error {
 		st := s.Stat()
 		u.conns, u.connsIn = st.NumConnsInbound+st.NumConnsOutbound, st.NumConnsInbound
+		u.mem = st.Memory
 		return nil
 	})
 	rm.ViewTransient(func(s network.ResourceScope) error {
@@ -204,6 +211,7 @@ func (w *watcher) record(u usage) {
 	w.peak.conns = max(w.peak.conns, u.conns)
 	w.peak.connsIn = max(w.peak.connsIn, u.connsIn)
 	w.peak.transientIn = max(w.peak.transientIn, u.transientIn)
+	w.peak.mem = max(w.peak.mem, u.mem)
 	w.peak.heap = max(w.peak.heap, u.heap)
 }
 

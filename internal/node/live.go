@@ -27,6 +27,7 @@ type liveNode struct {
 	ln      net.Listener // opened by New, so a busy port fails early
 	handler http.Handler
 	store   *originStore    // broadcaster: what the origin serves
+	seq     *sequencer      // broadcaster: published numbering (live_sequence.go)
 	view    *liveView       // viewer: what the gateway reads
 	gw      *gateway.Server // viewer
 
@@ -62,6 +63,15 @@ func newLiveNode(cfg *Config) (*liveNode, error) {
 	if lc.broadcaster() {
 		n.store = newOriginStore(lc.OriginWindow)
 		n.handler = n.store
+		path := ""
+		if cfg.DataDir != "" {
+			path = sequenceFile(cfg.DataDir, cfg.Swarm)
+		}
+		seq, err := loadSequencer(path)
+		if err != nil {
+			return nil, err
+		}
+		n.seq = seq
 	} else {
 		n.view = newLiveView()
 		gw, err := gateway.New(gateway.Config{
@@ -216,7 +226,7 @@ func (l *loop) actLive(ctx context.Context, a swarm.Action) {
 			return // the broadcaster's own segments: its origin has them
 		}
 		if b, ok := l.eng.LiveSegment(a.Rendition, a.Sequence); ok {
-			ln.view.ready(a.Rendition, a.Sequence, b)
+			l.viewReady(a.Rendition, a.Sequence, b) // opens it first on a private channel (access_seal.go)
 			ln.view.setSegments(a.Rendition, l.eng.LiveSegments(a.Rendition))
 		}
 	case swarm.Evicted:

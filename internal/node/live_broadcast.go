@@ -39,6 +39,12 @@ func (l *loop) runSource(ctx context.Context, ln *liveNode) {
 			if stopping {
 				continue // drain until the source sees ctx end
 			}
+			if !l.number(ln, &seg) {
+				continue // published before a restart
+			}
+			if !l.sealSegment(&seg) {
+				continue // private channel: never published unencrypted (access_seal.go)
+			}
 			p, err := sign(l.n.cfg.Swarm, ln.cfg, seg)
 			if err != nil {
 				l.n.log.Warn("live: segment skipped", "rendition", seg.Rendition, "sequence", seg.Sequence, "err", err)
@@ -50,6 +56,22 @@ func (l *loop) runSource(ctx context.Context, ln *liveNode) {
 			l.send(evSourceDone{err: srcErr})
 		}
 	})
+}
+
+// number gives seg its published sequence number (live_sequence.go) and
+// reports false for a segment published before a restart.
+func (l *loop) number(ln *liveNode, seg *live.Segment) bool {
+	src := seg.Sequence
+	ok, err := ln.seq.assign(seg)
+	if err != nil {
+		l.n.log.Warn("live: sequence numbering not saved; a restart may reuse numbers", "err", err)
+	}
+	if !ok {
+		l.n.log.Info("live: segment published before the restart skipped", "rendition", seg.Rendition, "source_sequence", src)
+	} else if seg.Sequence != src {
+		l.n.log.Debug("live: renumbered", "rendition", seg.Rendition, "source_sequence", src, "sequence", seg.Sequence)
+	}
+	return ok
 }
 
 // sign builds and signs the announcement of seg.

@@ -128,10 +128,19 @@ func (p *poller) get(ctx context.Context, u string) (announceResponse, error) {
 	if r.StatusCode != http.StatusOK {
 		return resp, fmt.Errorf("GET %s: status %s", u, r.Status)
 	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, maxAnnounceBody)).Decode(&resp); err != nil {
+	resp, err = decodeAnnounceResponse(r.Body)
+	if err != nil {
 		return resp, fmt.Errorf("GET %s: %w", u, err)
 	}
 	return resp, nil
+}
+
+// decodeAnnounceResponse reads an origin's /live/announce answer, at most
+// maxAnnounceBody bytes of it. The announcements inside are unverified.
+func decodeAnnounceResponse(r io.Reader) (announceResponse, error) {
+	var resp announceResponse
+	err := json.NewDecoder(io.LimitReader(r, maxAnnounceBody)).Decode(&resp)
+	return resp, err
 }
 
 // failed notes a failed poll and moves to the next origin.

@@ -10,7 +10,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 
-	"github.com/shoal-p2p/shoal/internal/piece"
 	"github.com/shoal-p2p/shoal/internal/swarm"
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
@@ -34,7 +33,8 @@ type (
 	evVerified struct {
 		index int
 		ok    bool
-		err   error
+		err   error     // from writing the piece
+		job   *storeJob // the write, kept if the disk was full (space.go)
 	}
 	evOrigin struct {
 		index int
@@ -62,6 +62,7 @@ type loop struct {
 	started  time.Time
 	finished bool
 	engErr   error
+	space    spacePause // a download paused on a full disk (space.go)
 }
 
 func newLoop(n *Node, ctx context.Context, wg *sync.WaitGroup) *loop {
@@ -121,13 +122,15 @@ func (l *loop) roles() uint8 {
 
 // handleStream answers an inbound stream: handshake, then registration.
 func (l *loop) handleStream(s network.Stream) {
-	r, err := handshake(s, l.n.cfg.Swarm, l.roles(), false)
+	r, member, err := handshake(s, l.n.cfg.Swarm, l.roles(), false, l.n.access)
 	if err != nil {
 		l.n.log.Debug("inbound handshake failed", "peer", s.Conn().RemotePeer(), "err", err)
 		s.Reset()
 		return
 	}
-	l.start(newPeerConn(s, r, false))
+	pc := newPeerConn(s, r, false)
+	pc.member = member
+	l.start(pc)
 }
 
 // start registers a handshaken stream with the loop and runs its I/O.
@@ -158,6 +161,7 @@ func (l *loop) run(ctx context.Context) error {
 		ai, _ := peer.AddrInfoFromString(p) // validated in Config.fill
 		l.offer(*ai)
 	}
+	l.pauseIfSetUpShort(time.Now())
 	for {
 		select {
 		case <-ctx.Done():
@@ -172,6 +176,7 @@ func (l *loop) run(ctx context.Context) error {
 			if l.n.live != nil {
 				l.liveTick() // refresh the gateway's window copy and live figures
 			}
+			l.accessTick(now) // private content: expired or revoked tokens (access.go)
 		}
 		if err := l.flush(ctx); err != nil {
 			return err
@@ -219,13 +224,13 @@ func (l *loop) handle(ev event, now time.Time) {
 			l.eng.RemovePeer(ev.pc.id, now)
 		}
 	case evVerified:
-		if ev.err != nil {
-			l.engErr = ev.err
-			return
-		}
-		l.eng.PieceVerified(ev.index, ev.ok, now)
+		l.onVerified(ev, now)
+	case evSpace:
+		l.onSpace(ev, now)
 	case evPEX:
 		l.sendPEX()
+	case evFatal:
+		l.engErr = ev.err
 	case evOrigin:
 		if ev.err != nil {
 			l.n.log.Warn("web seed fetch failed", "piece", ev.index, "err", ev.err)
@@ -365,6 +370,7 @@ func (l *loop) act(ctx context.Context, a swarm.Action) error {
 			return err
 		}
 		l.n.log.Info("manifest received", "name", a.Manifest.Name, "bytes", a.Manifest.Length(), "pieces", a.Manifest.NumPieces())
+		l.pauseIfSetUpShort(time.Now())
 		if l.n.content.complete() {
 			// The content was already complete on disk from an earlier run.
 			l.n.setFinal()
@@ -392,94 +398,4 @@ func (l *loop) disconnect(a swarm.Disconnect) {
 		l.unregister(pc)
 		l.eng.RemovePeer(pc.id, time.Now())
 	}
-}
-
-// verify hashes a completed piece off the loop, stores it when it matches,
-// and reports back. Hashing runs on at most GOMAXPROCS goroutines at once.
-func (l *loop) verify(a swarm.Verify) {
-	m := l.n.content.manifest()
-	want := m.Pieces[a.Index]
-	off := m.PieceOffset(a.Index)
-	l.go_(func() {
-		select {
-		case l.cpu <- struct{}{}:
-		case <-l.done:
-			return
-		}
-		ok := piece.VerifyPiece(want, a.Blocks...)
-		<-l.cpu
-		var err error
-		if ok {
-			err = l.n.content.writePiece(off, a.Blocks)
-		}
-		l.send(evVerified{index: a.Index, ok: ok, err: err})
-	})
-}
-
-func (l *loop) fetchOrigin(ctx context.Context, index int) {
-	m := l.n.content.manifest()
-	origins := l.n.cfg.Origins
-	base := origins[index%len(origins)]
-	l.go_(func() {
-		data, err := l.n.origin.Fetch(ctx, base, m, m.PieceOffset(index), m.PieceLen(index))
-		l.send(evOrigin{index: index, data: data, err: err})
-	})
-}
-
-// complete finishes a download: the content moves into place and, unless
-// the node keeps seeding, the loop ends.
-func (l *loop) complete() error {
-	l.updateStats(time.Now())
-	if l.n.cfg.OutDir == "" {
-		return nil
-	}
-	l.n.log.Debug("every piece verified; moving into place", "elapsed", time.Since(l.started))
-	final, err := l.n.content.finalize()
-	if err != nil {
-		return err
-	}
-	l.n.setFinal()
-	l.n.log.Info("download complete", "path", final, "elapsed", time.Since(l.started))
-	l.updateStats(time.Now())
-	if !l.n.cfg.Seed {
-		l.finished = true
-	}
-	return nil
-}
-
-func (l *loop) updateStats(now time.Time) {
-	es := l.eng.Stats()
-	st := Stats{
-		PiecesHave:      es.PiecesHave,
-		PiecesTotal:     es.PiecesTotal,
-		BytesFromPeers:  es.BytesFromPeers,
-		BytesFromOrigin: es.BytesFromOrigin,
-		BytesUploaded:   es.BytesUploaded,
-		BytesWasted:     es.BytesWasted,
-		DownRate:        es.DownRate,
-		UpRate:          es.UpRate,
-		Peers:           len(l.peers),
-		Complete:        l.eng.Done(),
-		Elapsed:         now.Sub(l.started),
-	}
-	if m := l.eng.Manifest(); m != nil {
-		st.Total = m.Length()
-		st.Have = haveBytes(m, l.eng.Have())
-	}
-	l.n.mu.Lock()
-	l.n.stats = st
-	l.n.mu.Unlock()
-}
-
-func haveBytes(m *piece.Manifest, b piece.Bitfield) int64 {
-	if b.Full() {
-		return m.Length()
-	}
-	var n int64
-	for i := 0; i < m.NumPieces(); i++ {
-		if b.Has(i) {
-			n += m.PieceLen(i)
-		}
-	}
-	return n
 }

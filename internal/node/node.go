@@ -20,6 +20,7 @@ import (
 
 	"github.com/shoal-p2p/shoal/internal/origin"
 	"github.com/shoal-p2p/shoal/internal/piece"
+	"github.com/shoal-p2p/shoal/internal/store"
 	"github.com/shoal-p2p/shoal/internal/swarm"
 	"github.com/shoal-p2p/shoal/internal/tracker"
 	"github.com/shoal-p2p/shoal/internal/wire"
@@ -65,8 +66,25 @@ type Config struct {
 	// viewer, live_config.go) instead of a file node: SharePath, OutDir
 	// and Manifest stay empty and Swarm is the channel ID.
 	Live *LiveConfig
+	// Access, when set, makes the content private (access.go,
+	// docs/private.md): only members with a token the owner issued may
+	// join, and a live channel's segments are encrypted.
+	Access *AccessConfig
 	// Logger receives structured logs; nil means slog.Default().
 	Logger *slog.Logger
+
+	// SpaceCheck reports whether the file system holding dir has need
+	// bytes free, returning an error wrapping store.ErrNoSpace if not; nil
+	// means store.CheckSpace. A download that runs out of space pauses and
+	// calls it every SpacePoll until it passes (space.go).
+	SpaceCheck func(dir string, need int64) error
+	// SpacePoll is how often a download paused on a full disk checks free
+	// space again. Default 5 s.
+	SpacePoll time.Duration
+
+	// wrapStorage, when set (by tests), wraps the storage a download
+	// writes to, e.g. to make a disk fill up on cue.
+	wrapStorage func(store.Storage) store.Storage
 }
 
 // Errors callers branch on.
@@ -85,7 +103,8 @@ type Node struct {
 	upload  *rate.Limiter // nil: uploads are not capped
 	origin  *origin.Client
 	events  chan event
-	live    *liveNode // set when Config.Live is (live.go)
+	live    *liveNode   // set when Config.Live is (live.go)
+	access  *accessNode // set when Config.Access is (access.go)
 
 	completeOnce sync.Once
 	completed    chan struct{} // closed once the content is complete
@@ -149,6 +168,7 @@ func New(cfg Config) (*Node, error) {
 		completed: make(chan struct{}),
 	}
 	n.stats = n.content.initialStats()
+	n.access = newAccessNode(n) // private content (access.go)
 	if cfg.UploadRate > 0 {
 		n.upload = rate.NewLimiter(rate.Limit(cfg.UploadRate), int(max(cfg.UploadRate/10, 2*wire.MaxBlockSize)))
 	}
@@ -176,11 +196,20 @@ func (c *Config) fill() error {
 	if c.Swarm.IsZero() {
 		return fmt.Errorf("%w: no swarm id", ErrConfig)
 	}
+	if err := c.fillAccess(); err != nil { // private content (access.go)
+		return err
+	}
 	if len(c.Listen) == 0 {
 		c.Listen = []string{"0.0.0.0:0"}
 	}
 	if c.MaxPeers == 0 {
 		c.MaxPeers = defaultMaxPeers
+	}
+	if c.SpaceCheck == nil {
+		c.SpaceCheck = store.CheckSpace
+	}
+	if c.SpacePoll <= 0 {
+		c.SpacePoll = defaultSpacePoll
 	}
 	if c.Engine.Seed == 0 {
 		// Each node needs its own tie-break order: with a shared one,
@@ -281,6 +310,7 @@ func (n *Node) Run(ctx context.Context) error {
 	l := newLoop(n, ctx, &wg)
 	n.host.SetStreamHandler(protocolID, l.handleStream)
 	defer n.host.RemoveStreamHandler(protocolID)
+	n.access.start(ctx, l) // private content: key service or client (access.go)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -316,6 +346,9 @@ type Stats struct {
 	Peers           int           // connected peers
 	Complete        bool          // every piece verified
 	Elapsed         time.Duration // since Run started
+	// Paused says why fetching is paused (the disk is full) and that it
+	// resumes by itself; empty while the download runs.
+	Paused string
 }
 
 // setFinal records where complete content lives and signals completion.

@@ -1,0 +1,75 @@
+package node
+
+import (
+	"crypto/ed25519"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/shoal-p2p/shoal/internal/live"
+)
+
+// startSynthBroadcaster starts a broadcaster of the synthetic clip keeping
+// its identity and numbering in data, its origin on httpAddr.
+func startSynthBroadcaster(t *testing.T, priv ed25519.PrivateKey, data, httpAddr string) *running {
+	t.Helper()
+	src, err := live.NewSynthSource(live.SynthConfig{Backlog: 3, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return start(t, Config{DataDir: data, Live: &LiveConfig{
+		Name: liveName, Key: priv.Public().(ed25519.PublicKey), Signer: priv, Source: src, ChunkSize: 16 << 10, HTTP: httpAddr,
+	}})
+}
+
+// mediaPlaylist returns the viewer's playlist of rendition 0 ("" until
+// it lists a segment).
+func mediaPlaylist(t *testing.T, v *running) string {
+	code, body := get(t, gatewayURL(v)+"/live/0/index.m3u8")
+	if code != http.StatusOK {
+		return ""
+	}
+	return string(body)
+}
+
+func TestLiveBroadcasterRestartResumes(t *testing.T) {
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	b1 := startSynthBroadcaster(t, priv, data, "127.0.0.1:0")
+	s := &liveSwarm{pub: pub, b: b1, origin: "http://" + b1.HTTPAddr().String()}
+	v := s.addViewer(t, pub, nil)
+	waitFor(t, "the viewer to list segment 2", func() bool {
+		return slices.Contains(listed(mediaPlaylist(t, v)), 2)
+	})
+	b1.stop(t)
+	next := uint64(b1.LiveStats().Published) // the first run numbered from 0
+
+	// The same data folder, and the origin address the viewer knows.
+	b2 := startSynthBroadcaster(t, priv, data, b1.HTTPAddr().String())
+	s.b = b2
+	var playlist string
+	waitFor(t, "the viewer to list segments of the second run", func() bool {
+		playlist = mediaPlaylist(t, v)
+		seqs := listed(playlist)
+		return len(seqs) > 0 && seqs[len(seqs)-1] > next
+	})
+	seqs := listed(playlist)
+	i := slices.Index(seqs, next)
+	if i < 1 || seqs[i-1] != next-1 || !slices.Contains(seqs, 2) {
+		t.Fatalf("playlist lists %v, want the first run's segments up to %d, then %d:\n%s", seqs, next-1, next, playlist)
+	}
+	before, _, _ := strings.Cut(playlist, fmt.Sprintf("\n%d.ts\n", next))
+	if !strings.HasSuffix(before[:strings.LastIndex(before, "#EXT-X-PROGRAM-DATE-TIME")], "#EXT-X-DISCONTINUITY\n") {
+		t.Errorf("no EXT-X-DISCONTINUITY before segment %d, the first after the restart:\n%s", next, playlist)
+	}
+	s.sameSegments(t, v, seqs[i:]...) // signed by the same key, served by the new run
+	if st := v.LiveStats(); st.Rejected != 0 {
+		t.Errorf("viewer rejected %d announcements, want none", st.Rejected)
+	}
+}
