@@ -186,7 +186,6 @@ type (
 
 // handleLive handles the live events; others are ignored.
 func (l *loop) handleLive(ev event, now time.Time) {
-	ln := l.n.live
 	switch ev := ev.(type) {
 	case evPublish:
 		l.publish(ev.seg, now)
@@ -198,20 +197,32 @@ func (l *loop) handleLive(ev event, now time.Time) {
 	case evLiveFatal:
 		l.engErr = ev.err
 	case evAnnounced:
-		for _, raw := range ev.raws {
-			if err := l.eng.LiveAnnounce(raw, now); err != nil {
-				ln.rejected++
-				if ln.rejected == 1 || ln.rejected%30 == 0 {
-					l.n.log.Warn("live: rejected an announcement from the origin (wrong key in the link, or a tampered origin?)",
-						"err", err, "rejected", ln.rejected)
-				}
-			}
-		}
-		ln.mu.Lock()
-		ln.stats.Rejected = ln.rejected
-		ln.mu.Unlock()
+		l.announced(ev.raws, now)
 	case evSegmentFetched:
 		l.segmentFetched(ev, now)
+	}
+}
+
+// announced hands announcements polled from the origin to the engine. The
+// stats are updated before the warning is logged, so whoever reads the
+// warning sees the count.
+func (l *loop) announced(raws [][]byte, now time.Time) {
+	ln := l.n.live
+	var last error
+	warn := false
+	for _, raw := range raws {
+		if err := l.eng.LiveAnnounce(raw, now); err != nil {
+			ln.rejected++
+			last = err
+			warn = warn || ln.rejected == 1 || ln.rejected%30 == 0
+		}
+	}
+	ln.mu.Lock()
+	ln.stats.Rejected = ln.rejected
+	ln.mu.Unlock()
+	if warn {
+		l.n.log.Warn("live: rejected an announcement from the origin (wrong key in the link, or a tampered origin?)",
+			"err", last, "rejected", ln.rejected)
 	}
 }
 
