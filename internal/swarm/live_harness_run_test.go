@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shoal-p2p/shoal/internal/piece"
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
@@ -16,6 +17,9 @@ func (h *lharness) handle(n *lnode, a Action) {
 	}
 	switch a := a.(type) {
 	case Send:
+		if a.Msg = n.hostileMsg(a.Msg, h.chunks()); a.Msg == nil {
+			return
+		}
 		if d, ok := a.Msg.(wire.LiveData); ok {
 			if n.corrupt {
 				d.Payload = flip(d.Payload)
@@ -59,7 +63,11 @@ func (h *lharness) step() {
 			n.eng.Tick(h.now)
 		}
 	}
+	h.misbehave()
 	h.flush()
+	if h.afterStep != nil {
+		h.afterStep()
+	}
 }
 
 // publish hands the next segment to the broadcaster.
@@ -129,7 +137,7 @@ func (h *lharness) runSegments(count int) {
 	for h.nextSeq < uint64(count) {
 		h.step()
 	}
-	end := h.now.Add(lhLatency)
+	end := h.now.Add(h.latency)
 	for h.now.Before(end) {
 		h.step()
 	}
@@ -141,7 +149,7 @@ func (h *lharness) continuity(id PeerID, from, to uint64) (float64, []uint64) {
 	n := h.nodes[id]
 	var late []uint64
 	for seq := from; seq < to; seq++ {
-		due := epoch.Add(time.Duration(seq)*lhSegDur + lhLatency)
+		due := epoch.Add(time.Duration(seq)*lhSegDur + h.latency)
 		at, ok := n.ready[segKey{0, seq}]
 		if !ok || at.After(due) {
 			late = append(late, seq)
@@ -197,11 +205,130 @@ func (h *lharness) worstSlack(from, to uint64, ids ...PeerID) time.Duration {
 	worst := time.Duration(1 << 62)
 	for _, id := range ids {
 		for seq := from; seq < to; seq++ {
-			due := epoch.Add(time.Duration(seq)*lhSegDur + lhLatency)
+			due := epoch.Add(time.Duration(seq)*lhSegDur + h.latency)
 			if at, ok := h.nodes[id].ready[segKey{0, seq}]; ok {
 				worst = min(worst, due.Sub(at))
 			}
 		}
 	}
 	return worst
+}
+
+// chunks returns how many chunks each harness segment has.
+func (h *lharness) chunks() int { return (h.segSize + h.chunk - 1) / h.chunk }
+
+// hostileMsg returns what n, given its behaviour, sends in place of the
+// engine's message m, or nil for nothing.
+func (n *lnode) hostileMsg(m wire.Message, chunks int) wire.Message {
+	switch n.behave {
+	case liar:
+		switch m := m.(type) {
+		case wire.LiveData, wire.LiveReject:
+			return nil
+		case wire.LiveHave:
+			m.Chunks = piece.FullBitfield(chunks).Bytes()
+			return m
+		}
+	case silent:
+		switch m.(type) {
+		case wire.LiveData, wire.LiveReject:
+			return nil
+		}
+	}
+	return m
+}
+
+// inspect counts a chunk delivered to its receiver in received and, if it
+// is corrupt, in badChecked when the receiver has to verify it: it comes
+// from a connected peer and fills a chunk the receiver knows and lacks.
+func (h *lharness) inspect(d delivery) {
+	m, ok := d.msg.(wire.LiveData)
+	if !ok {
+		return
+	}
+	h.received[d.to] += int64(len(m.Payload))
+	if !h.nodes[d.from].corrupt {
+		return
+	}
+	e := h.nodes[d.to].eng
+	if e.peers[d.from] == nil || e.live.cfg.Broadcaster {
+		return
+	}
+	if s := e.live.seg(segKey{m.Rendition, m.Sequence}); s != nil && int(m.Chunk) < s.n && !s.have.Has(int(m.Chunk)) {
+		h.badChecked[[2]PeerID{d.from, d.to}]++
+	}
+}
+
+// misbehave sends what liars and flooders send of their own accord.
+func (h *lharness) misbehave() {
+	for _, id := range h.order {
+		switch n := h.nodes[id]; {
+		case n.gone:
+		case n.behave == liar:
+			h.lie(n)
+		case n.behave == flooder:
+			h.flood(n)
+		}
+	}
+}
+
+// lie claims every segment in n's window in full, once, to each linked
+// peer that knows the segment.
+func (h *lharness) lie(n *lnode) {
+	if n.lied == nil {
+		n.lied = make(map[lie]bool)
+	}
+	full := piece.FullBitfield(h.chunks()).Bytes()
+	for _, s := range n.eng.LiveSegments(0) {
+		for _, id := range h.order {
+			k := lie{id, s.Sequence}
+			if n.lied[k] || !h.links[linkKey(n.id, id)] || h.nodes[id].eng.live.seg(segKey{0, s.Sequence}) == nil {
+				continue
+			}
+			n.lied[k] = true
+			h.inbox = append(h.inbox, delivery{n.id, id, wire.LiveHave{Sequence: s.Sequence, Chunks: full}})
+		}
+	}
+}
+
+// Flooder pattern per peer and tick, besides one request for every chunk
+// of every segment in its window.
+const (
+	floodDup         = 2 // chunks of each segment asked for a second time
+	floodUnannounced = 1 // segments past the newest whose chunks are asked for
+)
+
+// flood sends n's requests for this tick to every linked peer.
+func (h *lharness) flood(n *lnode) {
+	segs := n.eng.LiveSegments(0)
+	if len(segs) == 0 {
+		return
+	}
+	nc := h.chunks()
+	at := func(seq uint64, c int) wire.ChunkAddr { return wire.ChunkAddr{Sequence: seq, Chunk: uint32(c)} }
+	var reqs []wire.ChunkAddr
+	for _, s := range segs {
+		for c := range nc {
+			reqs = append(reqs, at(s.Sequence, c))
+		}
+		for c := range min(floodDup, nc) {
+			reqs = append(reqs, at(s.Sequence, c))
+		}
+	}
+	newest := segs[len(segs)-1].Sequence
+	for seq := newest + 1; seq <= newest+floodUnannounced; seq++ {
+		for c := range nc {
+			reqs = append(reqs, at(seq, c))
+		}
+	}
+	reqs = append(reqs, at(newest, nc)) // out of range
+	for _, id := range h.order {
+		if !h.links[linkKey(n.id, id)] {
+			continue
+		}
+		for _, a := range reqs {
+			h.inbox = append(h.inbox, delivery{n.id, id, wire.LiveRequest{ChunkAddr: a}})
+		}
+		h.flooded += len(reqs)
+	}
 }

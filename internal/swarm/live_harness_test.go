@@ -26,13 +26,41 @@ type lnode struct {
 	budget   int // upload bytes per tick; 0 = unlimited
 	credit   int
 	upq      []delivery
-	corrupt  bool // flips the bytes of every chunk it sends
+	corrupt  bool      // flips the bytes of every chunk it sends
+	behave   behaviour // how else it departs from its engine
 	joined   time.Time
 	gone     bool
 	ready    map[segKey]time.Time
 	badReady int // SegmentReady with bytes that differ from the truth
 	evicted  int
 	maxWin   int // most segments seen in the window
+
+	lied map[lie]bool // liar: full maps injected so far
+}
+
+// behaviour is how a hostile harness node departs from what its engine
+// does; its engine itself stays honest (it downloads and verifies).
+type behaviour uint8
+
+const (
+	honest behaviour = iota
+	// liar claims every chunk of every announced segment (its LiveHaves
+	// are rewritten to full maps, and injected for each segment a peer
+	// knows) and never sends LiveData or LiveReject.
+	liar
+	// silent advertises truthfully and accepts requests, but never
+	// answers one: its LiveData and LiveReject are dropped.
+	silent
+	// flooder requests, every tick, every chunk of every segment in its
+	// window from every peer, some twice, plus chunks not yet announced
+	// and out of range.
+	flooder
+)
+
+// lie is a segment a liar has claimed in full to a peer.
+type lie struct {
+	to  PeerID
+	seq uint64
 }
 
 // fetch is a FetchSegment the harness origin is serving.
@@ -52,6 +80,7 @@ type lharness struct {
 	pub     ed25519.PublicKey
 	channel piece.ID
 	segSize int
+	chunk   int // chunk size of every announcement
 	nodes   map[PeerID]*lnode
 	order   []PeerID
 	links   map[[2]PeerID]bool
@@ -67,9 +96,15 @@ type lharness struct {
 	trace   []string
 	traceOn bool
 
+	latency        time.Duration // every engine's TargetLatency
 	originDelay    time.Duration // FetchSegment to LiveOriginData
 	originAnnounce time.Duration // >0: viewers poll announcements from the origin this late
 	originBytes    int64
+
+	badChecked map[[2]PeerID]int // corrupt chunks a receiver had to verify, by {sender, receiver}
+	received   map[PeerID]int64  // LiveData payload bytes delivered, by receiver
+	flooded    int               // requests injected by flooders
+	afterStep  func()            // called at the end of every step
 }
 
 func newLiveHarness(t testing.TB, segSize int) *lharness {
@@ -77,9 +112,10 @@ func newLiveHarness(t testing.TB, segSize int) *lharness {
 	pub := priv.Public().(ed25519.PublicKey)
 	return &lharness{
 		t: t, now: epoch, priv: priv, pub: pub, channel: live.ChannelID(pub, "test"),
-		segSize: segSize, nodes: make(map[PeerID]*lnode), links: make(map[[2]PeerID]bool),
+		segSize: segSize, chunk: lhChunk, nodes: make(map[PeerID]*lnode), links: make(map[[2]PeerID]bool),
 		cache: make(map[uint64][]byte), nextPub: epoch.Add(lhSegDur),
-		originDelay: 200 * time.Millisecond,
+		latency: lhLatency, originDelay: 200 * time.Millisecond, badChecked: make(map[[2]PeerID]int),
+		received: make(map[PeerID]int64),
 	}
 }
 
@@ -87,7 +123,7 @@ func newLiveHarness(t testing.TB, segSize int) *lharness {
 func (h *lharness) liveCfg(broadcaster bool, upload int64, seed uint64) Config {
 	return Config{Seed: seed, Live: &LiveConfig{
 		Channel: h.channel, Key: h.pub, Broadcaster: broadcaster,
-		Origin: !broadcaster, UploadRate: upload,
+		Origin: !broadcaster, UploadRate: upload, TargetLatency: h.latency,
 	}}
 }
 
@@ -125,7 +161,7 @@ func (h *lharness) segment(seq uint64) []byte {
 // announcement returns the signed announcement of segment seq.
 func (h *lharness) announcement(seq uint64) live.Announcement {
 	seg := live.Segment{Sequence: seq, Duration: lhSegDur, ProgramDateTime: epoch.Add(time.Duration(seq) * lhSegDur), Data: h.segment(seq)}
-	a, err := live.NewAnnouncement(h.channel, seg, lhChunk)
+	a, err := live.NewAnnouncement(h.channel, seg, h.chunk)
 	if err != nil {
 		h.t.Fatalf("NewAnnouncement: %v", err)
 	}
@@ -189,6 +225,7 @@ func (h *lharness) flush() {
 			h.inbox = nil
 			for _, d := range in {
 				if h.links[linkKey(d.from, d.to)] {
+					h.inspect(d)
 					h.nodes[d.to].eng.Receive(d.from, d.msg, h.now)
 				}
 			}
@@ -197,4 +234,30 @@ func (h *lharness) flush() {
 			return
 		}
 	}
+}
+
+// annCache is a LiveVerifier for large harness swarms: it checks each
+// distinct announcement encoding's signature once and remembers the
+// result, and checks every chunk's SHA-256 as the engine's default does.
+// A node hears each announcement from several peers; re-checking the same
+// bytes proves nothing new and costs most of a 50-node run's CPU.
+type annCache map[string]live.Announcement
+
+var _ LiveVerifier = annCache(nil)
+
+// Announcement verifies raw once per distinct encoding.
+func (v annCache) Announcement(raw []byte, key ed25519.PublicKey) (live.Announcement, error) {
+	if a, ok := v[string(raw)]; ok {
+		return a, nil
+	}
+	a, err := cryptoVerifier{}.Announcement(raw, key)
+	if err == nil {
+		v[string(raw)] = a
+	}
+	return a, err
+}
+
+// Chunk checks b against its SHA-256.
+func (annCache) Chunk(a *live.Announcement, c int, b []byte) error {
+	return cryptoVerifier{}.Chunk(a, c, b)
 }

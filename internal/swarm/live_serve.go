@@ -1,7 +1,6 @@
 package swarm
 
 import (
-	"cmp"
 	"slices"
 	"time"
 
@@ -15,7 +14,11 @@ const (
 	maxLiveQueue = 32
 	// liveServeWait is how long a request may wait for upload before it is
 	// rejected with RejectTooMany, so the requester asks elsewhere in time.
-	liveServeWait = time.Second
+	// A chunk that has just entered the swarm has few holders, all asked
+	// at once; half a second lets the requests the holder cannot serve
+	// soon move on to the peers it has served meanwhile (a whole second
+	// held them back long enough to send whole segments to the origin).
+	liveServeWait = 500 * time.Millisecond
 	// liveBurst is how much unused upload credit accumulates, in time at
 	// UploadRate.
 	liveBurst = 200 * time.Millisecond
@@ -27,6 +30,13 @@ type serveReq struct {
 	addr    wire.ChunkAddr
 	at      time.Time
 	arrival uint64
+	due     int64 // the segment's playback deadline, Unix ms
+}
+
+// serveKey names one peer's request for one chunk.
+type serveKey struct {
+	peer PeerID
+	addr wire.ChunkAddr
 }
 
 // uploadState paces what the engine serves to LiveConfig.UploadRate. Credit
@@ -34,15 +44,24 @@ type serveReq struct {
 // long-run rate holds whatever the chunk size.
 type uploadState struct {
 	queue    []serveReq
+	queued   map[serveKey]bool // the requests in queue
 	credit   float64
 	creditAt time.Time
+
+	// Weighted fair queuing over peers (drainUpload): a peer's tag is the
+	// virtual time at which its service so far ends; vtime is the start
+	// tag of the latest chunk served.
+	tag   map[PeerID]float64
+	vtime float64
 }
 
 // onLiveRequest answers a chunk request: queued for upload when we hold the
 // chunk, otherwise a LiveReject saying why. Every peer is served; order
-// under scarcity is decided in drainUpload.
+// under scarcity is decided in drainUpload. A request that repeats one
+// still queued is ignored: the queued one gets the answer.
 func (e *Engine) onLiveRequest(p *peer, a wire.ChunkAddr, now time.Time) {
 	s := e.live.seg(segKey{a.Rendition, a.Sequence})
+	u := &e.live.up
 	reject := func(reason uint8) { e.send(p, wire.LiveReject{ChunkAddr: a, Reason: reason}) }
 	switch {
 	case s == nil:
@@ -51,11 +70,17 @@ func (e *Engine) onLiveRequest(p *peer, a wire.ChunkAddr, now time.Time) {
 		reject(wire.RejectBadRange)
 	case !s.have.Has(int(a.Chunk)):
 		reject(wire.RejectNotHave)
+	case u.queued[serveKey{p.id, a}]:
+		// A repeat: the request already waiting gets the answer.
 	case p.lp.queued >= maxLiveQueue:
 		reject(wire.RejectTooMany)
 	default:
 		e.live.arrival++
-		e.live.up.queue = append(e.live.up.queue, serveReq{peer: p.id, addr: a, at: now, arrival: e.live.arrival})
+		u.queue = append(u.queue, serveReq{peer: p.id, addr: a, at: now, arrival: e.live.arrival, due: s.deadline(e.live).UnixMilli()})
+		if u.queued == nil {
+			u.queued = make(map[serveKey]bool)
+		}
+		u.queued[serveKey{p.id, a}] = true
 		p.lp.queued++
 		e.drainUpload(now)
 	}
@@ -71,9 +96,21 @@ func (u *uploadState) refill(rate int64, chunk int, now time.Time) {
 	u.credit = min(u.credit, max(float64(rate)*liveBurst.Seconds(), float64(chunk)))
 }
 
-// drainUpload sends queued chunks while upload credit lasts: the earliest
-// deadline first, then the peers that upload most to us (reciprocity),
-// then first come. Requests that waited liveServeWait are rejected.
+// maxServeWeight caps a peer's fair-queuing weight: one that uploads to
+// us at least maxServeWeight−1 times our own upload rate gets at most
+// maxServeWeight shares.
+const maxServeWeight = 4
+
+// drainUpload sends queued chunks while upload credit lasts, by weighted
+// fair queuing over the requesting peers: the next chunk goes to the peer
+// with the least service so far (its start tag), so peers that keep
+// requests queued share the upload, each in proportion to its weight, and
+// a peer with a few requests is served almost at once whoever else keeps
+// its queue full (a flooder gets its share, no more). A peer's weight is 1
+// plus what it uploads to us relative to our upload rate (reciprocity).
+// Each peer's own requests go earliest deadline first; ties between peers
+// go to the earliest deadline, then first come. Requests that waited
+// liveServeWait are rejected.
 func (e *Engine) drainUpload(now time.Time) {
 	u := &e.live.up
 	rate := e.live.cfg.UploadRate
@@ -81,42 +118,66 @@ func (e *Engine) drainUpload(now time.Time) {
 		u.refill(rate, e.live.chunkSize, now)
 	}
 	e.expireServes(now)
-	if len(u.queue) == 0 {
-		return
+	for len(u.queue) > 0 && (rate == 0 || u.credit > 0) {
+		i := 0
+		if rate > 0 {
+			i = e.nextServe()
+		}
+		r := u.queue[i]
+		u.queue = slices.Delete(u.queue, i, i+1)
+		delete(u.queued, serveKey{r.peer, r.addr})
+		p := e.peers[r.peer]
+		p.lp.queued--
+		e.charge(p, r.addr)
+		e.serveChunk(p, r.addr, now)
 	}
-	score := func(r serveReq) float64 { return e.peers[r.peer].down.bytesPerSec() }
-	slices.SortFunc(u.queue, func(a, b serveReq) int {
-		return cmp.Or(
-			cmp.Compare(e.live.dueOf(a.addr), e.live.dueOf(b.addr)),
-			cmp.Compare(score(b), score(a)),
-			cmp.Compare(a.arrival, b.arrival))
-	})
-	k := 0
-	for ; k < len(u.queue) && (rate == 0 || u.credit > 0); k++ {
-		r := u.queue[k]
-		e.peers[r.peer].lp.queued--
-		e.serveChunk(e.peers[r.peer], r.addr, now)
-	}
-	u.queue = slices.Delete(u.queue, 0, k)
 }
 
-// dueOf returns the playback deadline of a's segment in Unix milliseconds,
-// or the largest value when it left the window.
-func (l *liveState) dueOf(a wire.ChunkAddr) int64 {
-	if s := l.seg(segKey{a.Rendition, a.Sequence}); s != nil {
-		return s.deadline(l).UnixMilli()
+// nextServe returns the index in the queue of the request to serve next:
+// the least start tag, then the earliest deadline, then first come.
+func (e *Engine) nextServe() int {
+	u := &e.live.up
+	best, bestStart := -1, 0.0
+	for i, r := range u.queue {
+		start := max(u.tag[r.peer], u.vtime)
+		if best < 0 || start < bestStart || (start == bestStart && r.due < u.queue[best].due) {
+			best, bestStart = i, start
+		}
 	}
-	return 1<<63 - 1
+	return best
+}
+
+// charge advances p's fair-queuing tag by the chunk a it is about to be
+// served, divided by its weight.
+func (e *Engine) charge(p *peer, a wire.ChunkAddr) {
+	u := &e.live.up
+	rate := e.live.cfg.UploadRate
+	if rate <= 0 {
+		return
+	}
+	s := e.live.seg(segKey{a.Rendition, a.Sequence})
+	w := min(1+p.down.bytesPerSec()/float64(rate), maxServeWeight)
+	start := max(u.tag[p.id], u.vtime)
+	if u.tag == nil {
+		u.tag = make(map[PeerID]float64)
+	}
+	u.vtime = start
+	u.tag[p.id] = start + float64(len(s.chunks[a.Chunk]))/w
 }
 
 // expireServes rejects queued requests that waited too long or whose
-// segment left the window.
+// segment left the window. The queue is in arrival order, so there is
+// nothing to do until its first request has waited too long.
 func (e *Engine) expireServes(now time.Time) {
+	if q := e.live.up.queue; len(q) == 0 || now.Sub(q[0].at) < liveServeWait {
+		return
+	}
 	e.live.up.queue = slices.DeleteFunc(e.live.up.queue, func(r serveReq) bool {
 		gone := e.live.seg(segKey{r.addr.Rendition, r.addr.Sequence}) == nil
 		if !gone && now.Sub(r.at) < liveServeWait {
 			return false
 		}
+		delete(e.live.up.queued, serveKey{r.peer, r.addr})
 		p := e.peers[r.peer]
 		p.lp.queued--
 		reason := wire.RejectTooMany
@@ -145,6 +206,10 @@ func (e *Engine) serveChunk(p *peer, a wire.ChunkAddr, now time.Time) {
 
 // cancel drops p's queued request for a.
 func (u *uploadState) cancel(p *peer, a wire.ChunkAddr) {
+	if !u.queued[serveKey{p.id, a}] {
+		return
+	}
+	delete(u.queued, serveKey{p.id, a})
 	if i := slices.IndexFunc(u.queue, func(r serveReq) bool { return r.peer == p.id && r.addr == a }); i >= 0 {
 		u.queue = slices.Delete(u.queue, i, i+1)
 		p.lp.queued--
@@ -153,7 +218,14 @@ func (u *uploadState) cancel(p *peer, a wire.ChunkAddr) {
 
 // dropPeer forgets a departed peer's queued requests.
 func (u *uploadState) dropPeer(id PeerID) {
-	u.queue = slices.DeleteFunc(u.queue, func(r serveReq) bool { return r.peer == id })
+	u.queue = slices.DeleteFunc(u.queue, func(r serveReq) bool {
+		if r.peer != id {
+			return false
+		}
+		delete(u.queued, serveKey{r.peer, r.addr})
+		return true
+	})
+	delete(u.tag, id)
 }
 
 // dropSegment rejects queued requests for an evicted segment.
@@ -162,6 +234,7 @@ func (u *uploadState) dropSegment(e *Engine, k segKey) {
 		if r.addr.Rendition != k.rend || r.addr.Sequence != k.seq {
 			return false
 		}
+		delete(u.queued, serveKey{r.peer, r.addr})
 		p := e.peers[r.peer]
 		p.lp.queued--
 		e.send(p, wire.LiveReject{ChunkAddr: r.addr, Reason: wire.RejectNotHave})
