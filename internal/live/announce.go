@@ -216,3 +216,13 @@ func ParseAnnouncement(b []byte) (Announcement, error) {
 	}
 	return a, nil
 }
+
+// AnnouncementKey returns the rendition and sequence an encoded
+// announcement names, read without parsing or checking the rest; ok is
+// false when b is too short to hold them.
+func AnnouncementKey(b []byte) (rendition uint8, sequence uint64, ok bool) {
+	if len(b) < 32+1+8 {
+		return 0, 0, false
+	}
+	return b[32], binary.BigEndian.Uint64(b[33:]), true
+}

@@ -239,3 +239,15 @@ func FuzzParseAnnouncement(f *testing.F) {
 		}
 	})
 }
+
+func TestAnnouncementKey(t *testing.T) {
+	a := Announcement{Rendition: 3, Sequence: 1<<40 + 7}
+	raw := a.Append(nil)
+	r, seq, ok := AnnouncementKey(raw)
+	if !ok || r != 3 || seq != 1<<40+7 {
+		t.Errorf("AnnouncementKey = %d, %d, %t; want 3, %d, true", r, seq, ok, uint64(1<<40+7))
+	}
+	if _, _, ok := AnnouncementKey(raw[:40]); ok {
+		t.Errorf("AnnouncementKey of 40 bytes: ok, want not ok")
+	}
+}

@@ -1,6 +1,7 @@
 package swarm
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -93,6 +94,12 @@ func (e *Engine) LiveAnnounce(raw []byte, now time.Time) error {
 // known one is not an error.
 func (e *Engine) acceptAnnounce(from *peer, raw []byte, now time.Time) error {
 	e.live.now = now
+	if s := e.knownAnnounce(raw); s != nil {
+		if from != nil {
+			from.lp.seen[s.key] = true
+		}
+		return nil
+	}
 	a, err := e.live.cfg.Verifier.Announcement(raw, e.live.cfg.Key)
 	if err == nil && a.Channel != e.live.cfg.Channel {
 		err = fmt.Errorf("%w: channel %s", live.ErrBadAnnouncement, a.Channel)
@@ -112,6 +119,21 @@ func (e *Engine) acceptAnnounce(from *peer, raw []byte, now time.Time) error {
 		e.sendAnnounce(e.peers[id], s)
 	}
 	e.live.dirty = true
+	return nil
+}
+
+// knownAnnounce returns the segment whose stored announcement is exactly
+// raw, or nil. A copy of a verified announcement needs no second signature
+// check: each one reaches a viewer from several peers, and Ed25519 was most
+// of a large swarm's CPU.
+func (e *Engine) knownAnnounce(raw []byte) *liveSeg {
+	r, seq, ok := live.AnnouncementKey(raw)
+	if !ok {
+		return nil
+	}
+	if s := e.live.seg(segKey{r, seq}); s != nil && bytes.Equal(s.raw, raw) {
+		return s
+	}
 	return nil
 }
 
