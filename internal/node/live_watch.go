@@ -161,23 +161,13 @@ func (p *poller) failed(ctx context.Context, base string, err error) {
 // the loop and reports the result as an event.
 func (l *loop) fetchSegment(ctx context.Context, a swarm.FetchSegment) {
 	origins := l.n.live.cfg.Origins
-	var size int64
-	for _, s := range l.eng.LiveSegments(a.Rendition) {
-		if s.Sequence == a.Sequence {
-			size = s.Size
-		}
-	}
 	base := strings.TrimSuffix(origins[a.Sequence%uint64(len(origins))], "/")
 	u := fmt.Sprintf("%s/live/%d/%d.ts", base, a.Rendition, a.Sequence)
 	l.go_(func() {
 		ev := evSegmentFetched{r: a.Rendition, seq: a.Sequence}
-		if size <= 0 {
-			ev.err = errors.New("node: segment not in the window")
-		} else {
-			fctx, cancel := context.WithTimeout(ctx, originFetchTimeout)
-			ev.data, ev.err = l.n.origin.FetchURL(fctx, u, 0, size)
-			cancel()
-		}
+		fctx, cancel := context.WithTimeout(ctx, originFetchTimeout)
+		ev.data, ev.err = l.n.origin.FetchURL(fctx, u, a.Offset, a.Length)
+		cancel()
 		l.send(ev)
 	})
 }

@@ -39,9 +39,12 @@ type liveSeg struct {
 
 	origin      bool // FetchSegment outstanding
 	originSent  time.Time
+	originFirst int // chunks [originFirst, originEnd) asked of the origin
+	originEnd   int
 	originFails int
 	originRetry time.Time     // no FetchSegment before this
 	jitter      time.Duration // per-node offset of the sourceless origin fetch
+	originAim   time.Time     // aim of the origin stages: see originAimOf
 
 	fromPeers, fromOrigin int64
 }
@@ -162,6 +165,7 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 		s.rank[i] = e.rng.Uint32()
 	}
 	s.jitter = time.Duration(e.rng.Int64N(int64(liveOriginLead)))
+	s.originAim = originAimOf(s, l, now)
 	s.wanted = l.wants(a.Rendition) && now.Before(s.end().Add(l.cfg.TargetLatency))
 	l.chunkSize = int(a.ChunkSize)
 	w := l.window(a.Rendition)

@@ -5,12 +5,17 @@ import (
 	"time"
 )
 
-// FetchSegment asks the runtime to fetch a whole live segment from the
-// origin and report with Engine.LiveOriginData or Engine.LiveOriginFailed.
-// The engine verifies the bytes against the segment's signed announcement.
+// FetchSegment asks the runtime to fetch bytes [Offset, Offset+Length) of
+// a live segment from the origin (an HTTP Range request; the whole segment
+// when nothing of it is held yet) and report with Engine.LiveOriginData or
+// Engine.LiveOriginFailed. The span runs from the first to the last chunk
+// still missing. The engine verifies the bytes against the segment's
+// signed announcement.
 type FetchSegment struct {
 	Rendition uint8
 	Sequence  uint64
+	Offset    int64
+	Length    int64
 }
 
 // SegmentReady reports that every chunk of a live segment is verified and
@@ -37,7 +42,7 @@ func (Evicted) isAction()      {}
 
 // String formats the action for logs and traces.
 func (a FetchSegment) String() string {
-	return fmt.Sprintf("fetch-segment %d/%d", a.Rendition, a.Sequence)
+	return fmt.Sprintf("fetch-segment %d/%d [%d+%d]", a.Rendition, a.Sequence, a.Offset, a.Length)
 }
 
 // String formats the action for logs and traces.

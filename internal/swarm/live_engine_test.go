@@ -334,3 +334,47 @@ func TestLiveVerifierDecides(t *testing.T) {
 		t.Errorf("actions %v, want bcast banned for the chunk the verifier rejected", acts)
 	}
 }
+
+// TestLiveOriginFetchesMissingSpan: a viewer holding the first and last
+// chunks of a segment asks the origin for the chunks in between only, and
+// a reply of the wrong length is a failure that leaves the segment
+// incomplete.
+func TestLiveOriginFetchesMissingSpan(t *testing.T) {
+	h, e := liveViewer(t, "p")
+	a := h.announcement(0)
+	data := h.segment(0)
+	e.Receive("p", wire.Announce{Data: a.Append(nil)}, epoch)
+	last := len(a.Chunks) - 1
+	for _, c := range []int{0, last} {
+		off := live.ChunkOffset(a, c)
+		e.Receive("p", wire.LiveData{ChunkAddr: wire.ChunkAddr{Chunk: uint32(c)},
+			Payload: data[off : off+int64(live.ChunkLen(a, c))]}, epoch)
+	}
+	e.Ready()
+	e.RemovePeer("p", epoch)
+	aim := epoch.Add(lhLatency - liveSafetyMargin)
+	e.Tick(aim)
+	var got []FetchSegment
+	for _, act := range e.Ready() {
+		if f, ok := act.(FetchSegment); ok {
+			got = append(got, f)
+		}
+	}
+	from := live.ChunkOffset(a, 1)
+	want := FetchSegment{Sequence: 0, Offset: from, Length: live.ChunkOffset(a, last) - from}
+	if len(got) != 1 || got[0] != want {
+		t.Fatalf("origin fetches %v, want [%v]", got, want)
+	}
+	e.LiveOriginData(0, 0, data[from:from+want.Length-1], aim)
+	if st := e.LiveSegments(0); st[0].Ready {
+		t.Fatalf("segment ready after a short origin reply, want incomplete")
+	}
+	e.Tick(aim.Add(time.Second))
+	e.Ready()
+	e.LiveOriginData(0, 0, data[from:from+want.Length], aim.Add(time.Second))
+	acts := e.Ready()
+	wantReady := SegmentReady{Sequence: 0, FromPeers: int64(len(data)) - want.Length, FromOrigin: want.Length}
+	if !slices.Contains(acts, Action(wantReady)) {
+		t.Fatalf("actions %v, want %v", acts, wantReady)
+	}
+}

@@ -29,7 +29,7 @@ func (h *lharness) handle(n *lnode, a Action) {
 		}
 		h.inbox = append(h.inbox, delivery{n.id, a.Peer, a.Msg})
 	case FetchSegment:
-		h.fetches = append(h.fetches, fetch{n, segKey{a.Rendition, a.Sequence}, h.now})
+		h.fetches = append(h.fetches, fetch{n, segKey{a.Rendition, a.Sequence}, a.Offset, a.Length, h.now})
 	case Disconnect:
 		h.unlink(n.id, a.Peer)
 	case SegmentReady:
@@ -100,7 +100,7 @@ func (h *lharness) serveOrigin() {
 			keep = append(keep, f)
 			continue
 		}
-		data := h.segment(f.key.seq)
+		data := h.segment(f.key.seq)[f.off : f.off+f.len]
 		h.originBytes += int64(len(data))
 		f.n.eng.LiveOriginData(f.key.rend, f.key.seq, data, h.now)
 	}

@@ -65,9 +65,10 @@ type lie struct {
 
 // fetch is a FetchSegment the harness origin is serving.
 type fetch struct {
-	n   *lnode
-	key segKey
-	at  time.Time
+	n        *lnode
+	key      segKey
+	off, len int64 // the byte span asked for
+	at       time.Time
 }
 
 // lharness drives live engines over a virtual clock: a broadcaster that

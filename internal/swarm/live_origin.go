@@ -30,14 +30,47 @@ func (e *Engine) liveOriginFill(now time.Time) {
 			return
 		}
 		s.origin, s.originSent = true, now
+		s.originFirst, s.originEnd = s.missingSpan()
 		l.originInflight++
-		e.emit(FetchSegment{Rendition: s.key.rend, Sequence: s.key.seq})
+		off := live.ChunkOffset(s.ann, s.originFirst)
+		end := live.ChunkOffset(s.ann, s.originEnd-1) + int64(live.ChunkLen(s.ann, s.originEnd-1))
+		e.emit(FetchSegment{Rendition: s.key.rend, Sequence: s.key.seq, Offset: off, Length: end - off})
 	})
+}
+
+// liveJoinGrace is how long peers get to deliver a segment learnt of at or
+// after its aim, before the origin stages start.
+const liveJoinGrace = 2 * time.Second
+
+// originAimOf returns the aim the origin stages count back from: the
+// segment's aim, or liveJoinGrace after it was learnt of if that is later.
+// A viewer that joins learns of segments already due; its neighbours hold
+// them whole, so peers deliver them a little later instead of every joiner
+// taking its first segments from the origin. The first of them is the join
+// segment, which is startup, not a continuity miss.
+func originAimOf(s *liveSeg, l *liveState, now time.Time) time.Time {
+	aim := s.aim(l)
+	if grace := now.Add(liveJoinGrace); grace.After(aim) {
+		return grace
+	}
+	return aim
+}
+
+// missingSpan returns the chunks [first, end) from the first to the last
+// one s lacks: an origin fetch asks for their bytes only.
+func (s *liveSeg) missingSpan() (first, end int) {
+	first, end = s.n, 0
+	for c := range s.n {
+		if !s.have.Has(c) {
+			first, end = min(first, c), c+1
+		}
+	}
+	return first, end
 }
 
 // originDue applies liveOriginFill's stages to s.
 func (s *liveSeg) originDue(l *liveState, lead time.Duration, now time.Time) bool {
-	since := now.Sub(s.aim(l).Add(-lead)) // ≥ 0: the last stage is reached
+	since := now.Sub(s.originAim.Add(-lead)) // ≥ 0: the last stage is reached
 	if since >= 0 {
 		return true
 	}
@@ -52,11 +85,12 @@ func (s *liveSeg) originDue(l *liveState, lead time.Duration, now time.Time) boo
 		(sourceless && since >= -2*liveOriginLead+s.jitter)
 }
 
-// LiveOriginData delivers a whole segment fetched from the origin after a
-// FetchSegment. Each missing chunk is verified against the signed
-// announcement and kept; a mismatch is an origin failure (retried after a
-// back-off), never a ban. The engine keeps sub-slices of data: the caller
-// must not modify it afterwards.
+// LiveOriginData delivers the bytes a FetchSegment asked for: the span
+// [Offset, Offset+Length) of the segment. Each chunk in it that is still
+// missing is verified against the signed announcement and kept; a wrong
+// length or a mismatch is an origin failure (retried after a back-off),
+// never a ban. The engine keeps sub-slices of data: the caller must not
+// modify it afterwards.
 func (e *Engine) LiveOriginData(r uint8, seq uint64, data []byte, now time.Time) {
 	l := e.live
 	if l == nil {
@@ -71,17 +105,19 @@ func (e *Engine) LiveOriginData(r uint8, seq uint64, data []byte, now time.Time)
 	e.originDone(s, now)
 	e.stats.BytesFromOrigin += int64(len(data))
 	e.down.add(len(data), now)
-	if uint64(len(data)) != s.ann.Size {
+	base := live.ChunkOffset(s.ann, s.originFirst)
+	want := live.ChunkOffset(s.ann, s.originEnd-1) + int64(live.ChunkLen(s.ann, s.originEnd-1)) - base
+	if int64(len(data)) != want {
 		e.stats.BytesWasted += int64(len(data))
 		e.originFailed(s, now)
 		return
 	}
 	bad := false
-	for c := range s.n {
+	for c := s.originFirst; c < s.originEnd; c++ {
 		if s.have.Has(c) || s.ready {
 			continue
 		}
-		off := live.ChunkOffset(s.ann, c)
+		off := live.ChunkOffset(s.ann, c) - base
 		b := data[off : off+int64(live.ChunkLen(s.ann, c))]
 		if l.cfg.Verifier.Chunk(&s.ann, c, b) != nil {
 			bad = true

@@ -15,12 +15,13 @@ func TestLiveSlowOriginRacedByPeers(t *testing.T) {
 	h, e := liveViewer(t, "p")
 	a := h.announcement(0)
 	now := epoch.Add(lhLatency - liveSafetyMargin) // the segment's aim: due at the origin
-	if err := e.LiveAnnounce(a.Append(nil), now); err != nil {
+	if err := e.LiveAnnounce(a.Append(nil), epoch); err != nil {
 		t.Fatal(err)
 	}
 	e.Tick(now)
-	if acts := e.Ready(); !slices.Contains(acts, Action(FetchSegment{Sequence: 0})) {
-		t.Fatalf("got %v, want FetchSegment 0", acts)
+	whole := FetchSegment{Sequence: 0, Length: int64(a.Size)}
+	if acts := e.Ready(); !slices.Contains(acts, Action(whole)) {
+		t.Fatalf("got %v, want %v", acts, whole)
 	}
 	all := piece.FullBitfield(len(a.Chunks))
 	e.Receive("p", wire.LiveHave{Sequence: 0, Chunks: all.Bytes()}, now)
@@ -30,5 +31,29 @@ func TestLiveSlowOriginRacedByPeers(t *testing.T) {
 	e.Tick(now.Add(liveOriginLead))
 	if got := sentTo[wire.LiveRequest](e.Ready(), "p"); len(got) == 0 {
 		t.Fatalf("got no request to the peer after the origin overran %v", liveOriginLead)
+	}
+}
+
+// TestLiveJoinGracePrefersPeers: a segment learnt of when it is already
+// due (a viewer joining) goes to the peers that hold it, not to the
+// origin at once; the origin is asked only if they have not delivered it
+// by the grace's last stage.
+func TestLiveJoinGracePrefersPeers(t *testing.T) {
+	h, e := liveViewer(t, "p")
+	a := h.announcement(0)
+	join := epoch.Add(lhLatency) // the segment's deadline: it is playing now
+	e.Receive("p", wire.Announce{Data: a.Append(nil)}, join)
+	all := piece.FullBitfield(len(a.Chunks))
+	e.Receive("p", wire.LiveHave{Sequence: 0, Chunks: all.Bytes()}, join)
+	acts := e.Ready()
+	if got := sentTo[wire.LiveRequest](acts, "p"); len(got) == 0 {
+		t.Fatalf("got %v, want requests to the peer holding the segment", acts)
+	}
+	if slices.ContainsFunc(acts, func(x Action) bool { _, ok := x.(FetchSegment); return ok }) {
+		t.Fatalf("got %v, want no origin fetch on joining", acts)
+	}
+	e.Tick(join.Add(liveJoinGrace - liveOriginLead))
+	if !slices.ContainsFunc(e.Ready(), func(x Action) bool { _, ok := x.(FetchSegment); return ok }) {
+		t.Fatalf("no origin fetch once the grace ran out, want one")
 	}
 }
