@@ -94,9 +94,11 @@ func (e *Engine) checkPublish(a *live.Announcement, data []byte) error {
 }
 
 // pushSegment sends every chunk of s unasked: the first copy to the next
-// push peer in turn, whatever the upload credit, so each chunk enters the
-// swarm at once; further copies, up to PushPeers, only while credit is
-// spare.
+// of all peers in turn, whatever the upload credit, so each chunk enters
+// the swarm at once and consecutive chunks enter at different peers (a
+// peer that does not relay then holds back 1/n of the first copies, not
+// 1/PushPeers of them for pushPeriod); further copies go to the push set,
+// up to PushPeers, only while credit is spare.
 func (e *Engine) pushSegment(s *liveSeg, now time.Time) {
 	l := e.live
 	e.refreshPush(now)
@@ -109,11 +111,18 @@ func (e *Engine) pushSegment(s *liveSeg, now time.Time) {
 		l.up.refill(rate, l.chunkSize, now)
 	}
 	for c := range s.n {
+		var first *peer
 		for k := range len(ps.peers) {
 			if k > 0 && rate > 0 && l.up.credit < float64(live.ChunkLen(s.ann, c)) {
 				break
 			}
 			p := e.peers[ps.peers[(ps.turn+k)%len(ps.peers)]]
+			if k == 0 { // the first copy: every peer in turn
+				p = e.peers[e.order[ps.turn%len(e.order)]]
+				first = p
+			} else if p == first {
+				continue
+			}
 			e.serveChunk(p, wire.ChunkAddr{Rendition: s.key.rend, Sequence: s.key.seq, Chunk: uint32(c)}, now)
 			bits := p.lp.chunks[s.key]
 			if bits.Len() == 0 {
