@@ -15,16 +15,18 @@ import (
 	"github.com/shoal-p2p/shoal/internal/sim"
 )
 
-// runSim runs a simulated file swarm: real engines over virtual time and
-// emulated links. Figures go to stdout (a table, or JSON with --json);
-// progress goes to stderr.
+// runSim runs a simulated swarm, file or live: real engines over virtual
+// time and emulated links. Figures go to stdout (a table, or JSON with
+// --json); progress goes to stderr.
 func runSim(ctx context.Context, e *env, args []string) error {
 	fs, verbose := newFlags(e, "sim", "[--scenario FILE] [flags]")
 	path := fs.String("scenario", "", "scenario file (JSON, see internal/sim/testdata/scenarios); the flags below override its fields")
 	asJSON := fs.Bool("json", false, "print the figures as JSON on stdout")
-	svg := fs.String("svg", "", "write a plot of completion and origin egress over time to `FILE` (SVG)")
+	svg := fs.String("svg", "", "write a plot over time to `FILE` (SVG): completion (files) or offload and continuity (live), and origin egress")
 	tracePath := fs.String("trace", "", "write every event and engine action to `FILE`")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `FILE` (go tool pprof)")
 	overrides := simFlags(fs)
+	live := liveFlags(fs, overrides)
 	pos, err := parse(e, fs, verbose, args)
 	if err != nil {
 		return err
@@ -32,7 +34,7 @@ func runSim(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, pos[0])
 	}
-	sc, err := simScenario(fs, *path, overrides)
+	sc, err := simScenario(fs, *path, overrides, live)
 	if err != nil {
 		return err
 	}
@@ -47,9 +49,13 @@ func runSim(ctx context.Context, e *env, args []string) error {
 		trace = bufio.NewWriterSize(f, 1<<20)
 		opt.Trace = trace
 	}
-	start := time.Now()
-	r, err := sim.Run(ctx, sc, opt)
+	stop, err := startCPUProfile(*cpuProfile)
 	if err != nil {
+		return err
+	}
+	start := time.Now()
+	r, end, err := simRun(ctx, sc, opt)
+	if err := errors.Join(err, stop()); err != nil {
 		return err
 	}
 	if trace != nil {
@@ -58,7 +64,7 @@ func runSim(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	fmt.Fprintf(e.stderr, "sim: %s: %.1f s of virtual time in %s of wall time\n",
-		sc.Name, r.End, time.Since(start).Round(time.Millisecond))
+		sc.Name, end, time.Since(start).Round(time.Millisecond))
 	if *svg != "" {
 		if err := writeSVG(*svg, r); err != nil {
 			return err
@@ -158,20 +164,32 @@ func crowdFlags(fs *flag.FlagSet) map[string]func(*sim.Scenario) {
 }
 
 // simScenario loads the scenario at path (the default scenario when path is
-// empty), applies the flags given on the command line and validates it.
-func simScenario(fs *flag.FlagSet, path string, overrides map[string]func(*sim.Scenario)) (sim.Scenario, error) {
+// empty: the live one when a flag in live was given), applies the flags
+// given on the command line and validates it.
+func simScenario(fs *flag.FlagSet, path string, overrides map[string]func(*sim.Scenario), live map[string]bool) (sim.Scenario, error) {
 	sc := sim.DefaultScenario()
+	fs.Visit(func(f *flag.Flag) {
+		if live[f.Name] && path == "" {
+			sc = sim.DefaultLiveScenario()
+		}
+	})
 	if path != "" {
 		var err error
 		if sc, err = sim.LoadScenario(path); err != nil {
 			return sc, err
 		}
 	}
+	timing, duration := false, false
 	fs.Visit(func(f *flag.Flag) {
 		if apply := overrides[f.Name]; apply != nil {
 			apply(&sc)
 		}
+		timing = timing || f.Name == "stream" || f.Name == "target-latency"
+		duration = duration || f.Name == "duration"
 	})
+	if timing && !duration && sc.Live != nil {
+		sc.Duration = 0 // follow the stream: its default is stream + target latency
+	}
 	sc = sc.WithDefaults()
 	if err := sc.Validate(); err != nil {
 		var se *sim.ScenarioError
@@ -200,13 +218,18 @@ func simProgress(e *env) func(sim.Progress) {
 			return
 		}
 		last = time.Now()
+		if p.Viewers > 0 {
+			fmt.Fprintf(e.stderr, "sim: %8.1f s virtual, %d viewers, continuity %.4f so far\n",
+				p.Elapsed.Seconds(), p.Viewers, p.Continuity)
+			return
+		}
 		fmt.Fprintf(e.stderr, "sim: %8.1f s virtual, %d/%d leechers done\n",
 			p.Elapsed.Seconds(), p.Completed, p.Leechers)
 	}
 }
 
 // writeSVG writes r's plot to path.
-func writeSVG(path string, r *sim.Result) error {
+func writeSVG(path string, r simReport) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err

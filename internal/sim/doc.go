@@ -63,4 +63,87 @@
 // behaviour (liars, corrupt peers, free riders). Payloads are sub-slices of
 // one shared content buffer, so memory does not grow with nodes × size, and
 // pieces are verified by address instead of by hashing.
+//
+// # Live streams
+//
+// RunLive drives a live scenario (Scenario.Live): one broadcaster engine
+// (swarm.LiveConfig.Broadcaster) and one live engine per viewer, with the
+// same tracker, handshakes, NAT rule, churn, origin node and network as
+// Run. The broadcaster publishes segment k of every rendition at
+// (k+1)·D, D the segment duration, stamped with broadcaster time k·D; its
+// bytes are one deterministic buffer, signed once with a real Ed25519 key
+// (live.NewAnnouncement, Sign). The driver keeps a segment for WindowSegments
+// + TargetLatency/D + 4 segments; engines hold sub-slices of the same
+// buffer, never copies, and the engines' swarm.LiveVerifier compares chunk
+// addresses and announcement bytes with the genuine ones instead of hashing
+// and verifying signatures (segments the driver no longer keeps get the
+// real checks). Engine messages cross the network with their encoded frame
+// size; a LiveData leaves through the sender's uplink FIFO at once, the
+// engine pacing its uploads at its UploadRate, which is the node's
+// upload capacity.
+//
+// The origin (Scenario.Origin) stands for a CDN holding each segment from
+// its publication: the ingest from the broadcaster is outside the swarm
+// and costs the broadcaster nothing. A FetchSegment is an HTTP request
+// (300 B) answered with a 300 B header and the byte span it asks for
+// (from the first to the last chunk the viewer lacks), or a 404
+// for a segment the driver no longer keeps (LiveOriginFailed). As the
+// runtime does (internal/node/live_watch.go), each viewer polls the
+// origin's announcements every half segment (live.origin_poll): the first
+// poll asks for the newest 10 of every rendition, later ones one request
+// per rendition for what follows its cursor; answers are sized as the
+// runtime's JSON with base64 announcements and fed to LiveAnnounce.
+//
+// Hostile viewers run engines too: corrupt nodes send wrong bytes in
+// every LiveData; liars follow every announcement they send with a
+// LiveHave claiming all its chunks, claim all chunks in every LiveHave and
+// send no LiveData. Free riders upload nothing: they send no LiveHave and
+// no LiveData. Neither kind uses the origin or is measured.
+//
+// # Live measures
+//
+// Measured over honest viewers (free riders included); rates and
+// durations are virtual.
+//
+//   - Peer offload: Σ SegmentReady.FromPeers ÷ Σ (FromPeers + FromOrigin)
+//     over every SegmentReady at an honest viewer (the broadcaster counts
+//     as a peer).
+//   - Origin egress multiple: every byte the origin node sent (segment
+//     bodies, HTTP headers, announcement answers) ÷ the bytes of the
+//     stream published (every rendition). The segment bodies alone and the
+//     poll answers are reported too.
+//   - Continuity index: segments Ready by their deadline ÷ segments due.
+//     Segment k of a rendition is due at deadline(k) = k·D +
+//     TargetLatency. A viewer that joined at J is due the segments from the
+//     first with deadline(k) ≥ J + D (the join segment is startup,
+//     measured apart) to the last with deadline(k) at or before its
+//     departure or the end of the run. Each rendition counts apart.
+//   - Rebuffer ratio: stall ÷ (stall + play). A segment Ready by its
+//     deadline plays D without stalling; one Ready later, but within D of
+//     its deadline, stalls from its deadline until Ready and plays D; one
+//     Ready later still (the engine has given up on it then) or never is
+//     missing and stalls D (until the departure, for a viewer that left
+//     first).
+//   - Startup: from max(join, first publication) to the viewer's first
+//     SegmentReady; p50 and p95 over viewers.
+//   - Lag behind the broadcaster: per played segment, its play time
+//     max(deadline, Ready) − its broadcaster time k·D; p50 and p95 over
+//     every (viewer, segment). Added lag = lag − TargetLatency: the extra
+//     delay over a player that reads the origin directly and plays at the
+//     deadline.
+//   - Spread: per segment, the latest minus the earliest play time over
+//     the viewers that played it; p95 over segments.
+//   - Overhead: (every byte every node sent, the origin's included −
+//     unique media bytes) ÷ unique media bytes, where unique media bytes
+//     sum the size of each Ready segment at each honest viewer.
+//
+// The bound (LiveFluidBound) is the fluid model of DESIGN.md with the
+// broadcaster, not the origin, as the source: the sustainable rate
+// min(u_s, (u_s + Σu_i)/n) against the stream's rate r, and the origin
+// floor max(0, n − (u_s + Σu_i)/r, 1 − u_s/r) copies, u_s the
+// broadcaster's upload, u_i the honest viewers' (0 for free riders) and
+// n their number in the initial audience. Continuity's bound is 1, the
+// lag's the target latency. The time series samples peer offload and
+// origin egress over each interval, the continuity index so far and the
+// viewers present.
 package sim

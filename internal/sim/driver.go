@@ -64,6 +64,8 @@ type simNode struct {
 	qhead   int           // first live index of upq
 	pumping bool          // a pump event is scheduled
 	final   swarm.Stats   // engine counters when it left
+	view    *viewer       // live: measures of an honest viewer; nil otherwise
+	dataq   []liveData    // live: chunks waiting for the uplink
 }
 
 // serveJob is a block a node has agreed to serve.
@@ -85,8 +87,22 @@ type Options struct {
 // Progress is a snapshot reported during a run.
 type Progress struct {
 	Elapsed   time.Duration // virtual time
-	Completed int           // honest leechers done
-	Leechers  int           // honest leechers joined so far
+	Completed int           // honest leechers done (files)
+	Leechers  int           // honest leechers (viewers) joined so far
+	// Live runs: honest viewers present and the continuity index so far
+	// (1 before any segment is due).
+	Viewers    int
+	Continuity float64
+}
+
+// progress returns the current snapshot.
+func (d *driver) progress() Progress {
+	p := Progress{Elapsed: d.now(), Completed: d.meas.completed, Leechers: d.meas.leechers}
+	if d.lv != nil {
+		p.Viewers = len(d.lv.viewers)
+		p.Continuity = d.lv.meas.continuity()
+	}
+	return p
 }
 
 // driver runs one file scenario: it owns the scheduler, the network and
@@ -117,6 +133,7 @@ type driver struct {
 	stop         bool
 	err          error
 	meas         measures
+	lv           *liveRun // nil for files
 }
 
 // measures are the counters behind Result.
@@ -132,19 +149,30 @@ type measures struct {
 // ban is one Disconnect{Ban: true}.
 type ban struct{ by, of NodeID }
 
-// newDriver builds the network, the seeder and the origin for sc.
+// newDriver builds the network, the seeder and the origin for the file
+// scenario sc.
 func newDriver(sc Scenario, opt Options, truth []byte) (*driver, error) {
 	f := sc.Files
 	n := int((int64(f.Size) + int64(f.PieceSize) - 1) / int64(f.PieceSize))
+	d := newBase(sc, opt)
+	d.m = &piece.Manifest{Name: "sim.bin", PieceSize: int64(f.PieceSize),
+		Files: []piece.File{{Path: "sim.bin", Size: int64(f.Size)}}, Pieces: make([]piece.Hash, n)}
+	d.truth = truth
+	d.full = piece.FullBitfield(n)
+	if sc.Seeder.UpMbps > 0 {
+		d.join(profile{role: roleSeeder, up: mbps(sc.Seeder.UpMbps), latency: d.drawLatency()}, false)
+	}
+	return d, d.err
+}
+
+// newBase builds what file and live runs share: random sources, the
+// network and the origin node.
+func newBase(sc Scenario, opt Options) *driver {
 	d := &driver{
-		sc:  sc,
-		opt: opt,
-		s:   NewScheduler(simStart),
-		m: &piece.Manifest{Name: "sim.bin", PieceSize: int64(f.PieceSize),
-			Files: []piece.File{{Path: "sim.bin", Size: int64(f.Size)}}, Pieces: make([]piece.Hash, n)},
-		truth:    truth,
+		sc:       sc,
+		opt:      opt,
+		s:        NewScheduler(simStart),
 		bad:      badBlock(),
-		full:     piece.FullBitfield(n),
 		setupRNG: rand.New(rand.NewPCG(sc.Seed, 1)),
 		trackRNG: rand.New(rand.NewPCG(sc.Seed, 2)),
 		churnRNG: rand.New(rand.NewPCG(sc.Seed, 3)),
@@ -156,10 +184,7 @@ func newDriver(sc Scenario, opt Options, truth []byte) (*driver, error) {
 	if sc.Origin.Enabled {
 		d.origin = d.addNode(profile{role: roleOrigin, up: mbps(sc.Origin.Mbps), latency: d.drawLatency()}).id
 	}
-	if sc.Seeder.UpMbps > 0 {
-		d.join(profile{role: roleSeeder, up: mbps(sc.Seeder.UpMbps), latency: d.drawLatency()}, false)
-	}
-	return d, d.err
+	return d
 }
 
 // badBlock returns the payload corrupt peers send: never equal to a block
@@ -176,6 +201,9 @@ func badBlock() []byte {
 // the duration cap passes or ctx is cancelled.
 func (d *driver) run(ctx context.Context, audience []profile) error {
 	d.scheduleJoins(audience)
+	if d.lv != nil {
+		d.lv.start()
+	}
 	d.s.After(announcePeriod, d.announce)
 	d.s.After(0, func() { d.sample(ctx) })
 	limit := simStart.Add(time.Duration(d.sc.Duration))
@@ -191,6 +219,10 @@ func (d *driver) run(ctx context.Context, audience []profile) error {
 	}
 	if !d.stop {
 		d.s.RunUntil(limit)
+	}
+	if d.lv != nil {
+		d.lv.finish()
+		return nil
 	}
 	d.record()
 	return nil
@@ -218,6 +250,9 @@ func (d *driver) now() time.Duration { return d.s.Elapsed() }
 
 // checkStop ends the run once nobody is left to wait for.
 func (d *driver) checkStop() {
+	if d.lv != nil {
+		return // a live run lasts until the stream's last deadline
+	}
 	if d.pendingJoins == 0 && d.incomplete == 0 {
 		d.stop = true
 	}
@@ -242,6 +277,10 @@ func (d *driver) addNode(p profile) *simNode {
 
 // newEngine gives n its swarm engine.
 func (d *driver) newEngine(n *simNode) {
+	if d.lv != nil {
+		d.lv.newEngine(n)
+		return
+	}
 	cfg := swarm.Config{
 		Manifest:    d.m,
 		BlockSize:   uint32(d.sc.Engine.BlockSize),
@@ -288,9 +327,13 @@ func (d *driver) sample(ctx context.Context) {
 		d.fail(fmt.Errorf("sim: %w", err))
 		return
 	}
-	d.record()
+	if d.lv != nil {
+		d.lv.record()
+	} else {
+		d.record()
+	}
 	if d.opt.Progress != nil {
-		d.opt.Progress(Progress{Elapsed: d.now(), Completed: d.meas.completed, Leechers: d.meas.leechers})
+		d.opt.Progress(d.progress())
 	}
 	d.s.After(time.Duration(d.sc.Sample), func() { d.sample(ctx) })
 }

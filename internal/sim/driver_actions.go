@@ -23,14 +23,23 @@ const (
 	kindHelloAck                // handshake answer
 	kindOriginReq               // HTTP GET of a piece
 	kindOriginData              // HTTP response with the piece
+	kindSegReq                  // live: HTTP GET of a segment
+	kindSegData                 // live: HTTP response with the segment (or 404)
+	kindPollReq                 // live: HTTP GET of the origin's announcements
+	kindPollResp                // live: HTTP response with announcements
 )
 
 // envelope is a message in flight; envelopes are reused through a free list
-// so delivering a message allocates nothing in the driver.
+// so delivering a message allocates nothing in the driver. Live kinds use
+// index for the rendition, seq and hi for sequence numbers and seg for the
+// segment an origin answer carries.
 type envelope struct {
 	kind     uint8
 	from, to NodeID
 	index    int
+	seq, hi  int64
+	off, n   int64 // byte span of a live origin fetch
+	seg      *segment
 	msg      wire.Message
 }
 
@@ -51,6 +60,10 @@ func (d *driver) drain(n *simNode) {
 func (d *driver) handle(n *simNode, a swarm.Action) {
 	if d.opt.Trace != nil {
 		fmt.Fprintf(d.opt.Trace, "%v %s %v\n", d.now(), n.pid, a)
+	}
+	if d.lv != nil {
+		d.lv.handle(n, a)
+		return
 	}
 	switch a := a.(type) {
 	case swarm.Send:
@@ -98,10 +111,22 @@ func (d *driver) send(from, to NodeID, m wire.Message) {
 }
 
 // frameSize returns the encoded length of m: wire.AppendFrame's, computed
-// without copying a Data payload.
+// without copying a payload.
 func (d *driver) frameSize(m wire.Message) int {
-	if dm, ok := m.(wire.Data); ok {
-		return 4 + 1 + 8 + len(dm.Payload)
+	const head = 4 + 1 // length prefix, type
+	switch m := m.(type) {
+	case wire.Data:
+		return head + 8 + len(m.Payload)
+	case wire.LiveData:
+		return head + 13 + len(m.Payload)
+	case wire.LiveHave:
+		return head + 9 + len(m.Chunks)
+	case wire.Announce:
+		return head + len(m.Data)
+	case wire.LiveRequest, wire.LiveCancel:
+		return head + 13
+	case wire.LiveReject:
+		return head + 14
 	}
 	d.scratch = wire.AppendFrame(d.scratch[:0], m)
 	return len(d.scratch)
@@ -109,6 +134,11 @@ func (d *driver) frameSize(m wire.Message) int {
 
 // post sends an envelope of size bytes.
 func (d *driver) post(kind uint8, from, to NodeID, index int, m wire.Message, size int) {
+	d.postEnv(envelope{kind: kind, from: from, to: to, index: index, msg: m}, size)
+}
+
+// postEnv sends a copy of env of size bytes.
+func (d *driver) postEnv(env envelope, size int) {
 	var e *envelope
 	if k := len(d.envs); k > 0 {
 		e = d.envs[k-1]
@@ -116,8 +146,8 @@ func (d *driver) post(kind uint8, from, to NodeID, index int, m wire.Message, si
 	} else {
 		e = new(envelope)
 	}
-	*e = envelope{kind: kind, from: from, to: to, index: index, msg: m}
-	d.net.Send(from, to, size, e, d.deliverFunc())
+	*e = env
+	d.net.Send(env.from, env.to, size, e, d.deliverFunc())
 }
 
 // deliverFunc returns the network's delivery callback, created once.
@@ -147,6 +177,8 @@ func (d *driver) deliver(payload any) {
 		d.post(kindOriginData, d.origin, env.from, env.index, nil, size)
 	case kindOriginData:
 		d.onOriginData(env)
+	default:
+		d.lv.deliver(env)
 	}
 }
 
@@ -198,7 +230,11 @@ func (p *pumpEvents) Fire(arg uint64) {
 	d := (*driver)(p)
 	n := d.nodes[arg]
 	n.pumping = false
-	if n.alive {
+	switch {
+	case !n.alive:
+	case d.lv != nil:
+		d.lv.pump(n)
+	default:
 		d.pump(n)
 	}
 }

@@ -46,6 +46,9 @@ func (d *driver) join(p profile, initial bool) {
 	}
 	d.introduce(n, d.sc.Audience.Peers)
 	d.present = append(d.present, n.id)
+	if d.lv != nil {
+		d.lv.joined(n)
+	}
 	d.s.AfterHandler(time.Duration(d.setupRNG.Int64N(int64(tickPeriod))), (*tickEvents)(d), uint64(n.id))
 	if rate := d.sc.Churn.LeavePerMin; rate > 0 && p.role == roleLeecher {
 		life := time.Duration(d.churnRNG.ExpFloat64() / rate * float64(time.Minute))
@@ -142,13 +145,17 @@ func (d *driver) leave(n *simNode) {
 	if d.opt.Trace != nil {
 		fmt.Fprintf(d.opt.Trace, "%v %s leave\n", d.now(), n.pid)
 	}
+	if d.lv != nil {
+		d.lv.leaving(n)
+	}
 	n.alive = false
 	n.left = d.now()
 	n.final = n.eng.Stats()
+	n.eng = nil // nothing drives a departed node: let its state go
 	for _, q := range slices.Clone(n.peers) {
 		d.close(n, d.nodes[q])
 	}
-	n.upq = nil
+	n.upq, n.dataq = nil, nil
 	d.net.RemoveNode(n.id)
 	if i := slices.Index(d.present, n.id); i >= 0 {
 		d.present = slices.Delete(d.present, i, i+1)

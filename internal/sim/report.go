@@ -105,7 +105,7 @@ func (r *Result) WriteSVG(w io.Writer) error {
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="white"/>`+"\n", svgW, svgH)
 	fmt.Fprintf(&b, `<text x="%d" y="22" text-anchor="middle" font-size="14">%s</text>`+"\n", svgW/2,
 		html.EscapeString(fmt.Sprintf("shoal sim %s: %d leechers, %s", r.Scenario, r.Leechers, fmtBytes(r.FileBytes))))
-	writeAxes(&b, xmax, omax, x, yl, yr)
+	writeAxes(&b, xmax, omax, x, yl, yr, "completed share")
 	if r.BoundApplies && r.Bound.Min <= xmax {
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-dasharray="4 4"/>`+"\n",
 			x(r.Bound.Min), plotT, x(r.Bound.Min), plotB, colMin)
@@ -120,8 +120,9 @@ func (r *Result) WriteSVG(w io.Writer) error {
 	return err
 }
 
-// writeAxes draws the frame, ticks and axis labels.
-func writeAxes(b *strings.Builder, xmax, omax float64, x, yl, yr func(float64) float64) {
+// writeAxes draws the frame, ticks and axis labels; left names the left
+// axis (a share from 0 to 1), the right one is the origin egress rate.
+func writeAxes(b *strings.Builder, xmax, omax float64, x, yl, yr func(float64) float64, left string) {
 	fmt.Fprintf(b, `<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="black"/>`+"\n",
 		plotL, plotT, plotR-plotL, plotB-plotT)
 	for i := 0; i <= 5; i++ {
@@ -131,14 +132,14 @@ func writeAxes(b *strings.Builder, xmax, omax float64, x, yl, yr func(float64) f
 		fmt.Fprintf(b, `<text x="%d" y="%.1f">%s</text>`+"\n", plotR+6, yr(f*omax)+4, fmtTick(f*omax))
 	}
 	fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle">virtual time (s)</text>`+"\n", (plotL+plotR)/2, plotB+38)
-	fmt.Fprintf(b, `<text transform="translate(22 %d) rotate(-90)" text-anchor="middle" fill="%s">completed share</text>`+"\n",
-		(plotT+plotB)/2, colShare)
+	fmt.Fprintf(b, `<text transform="translate(22 %d) rotate(-90)" text-anchor="middle" fill="%s">%s</text>`+"\n",
+		(plotT+plotB)/2, colShare, left)
 	fmt.Fprintf(b, `<text transform="translate(%d %d) rotate(90)" text-anchor="middle" fill="%s">origin egress (Mbit/s)</text>`+"\n",
 		svgW-18, (plotT+plotB)/2, colOrigin)
 }
 
 // polyline draws the series through xy.
-func polyline(b *strings.Builder, ss []Sample, color string, xy func(Sample) (float64, float64)) {
+func polyline[S any](b *strings.Builder, ss []S, color string, xy func(S) (float64, float64)) {
 	if len(ss) == 0 {
 		return
 	}

@@ -24,6 +24,9 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Result, error) {
 	if err := sc.Validate(); err != nil {
 		return nil, err
 	}
+	if sc.Files == nil {
+		return nil, fmt.Errorf("sim: scenario %s is not a file scenario (see RunLive)", sc.Name)
+	}
 	truth, release, err := allocContent(int(sc.Files.Size))
 	if err != nil {
 		return nil, fmt.Errorf("sim: content buffer: %w", err)

@@ -22,25 +22,32 @@ import (
 //
 // The text format is JSON with the field names below; see
 // testdata/scenarios for examples. Exactly one content section is set:
-// Files today; a Live section will sit beside it.
+// Files (static content from a seeder) or Live (a stream published by a
+// broadcaster, see LiveSpec).
 type Scenario struct {
 	// Name labels the results; LoadScenario defaults it to the file name.
 	Name string `json:"name,omitempty"`
 	// Seed seeds every random choice of the run (roles, capacities, tracker
 	// introductions, churn, the engines' tie-breaks).
 	Seed uint64 `json:"seed"`
-	// Duration caps the virtual time of the run (default 2h).
+	// Duration caps the virtual time of the run (default 2h; for a live
+	// scenario, the stream duration plus the target latency, when the last
+	// segment is due).
 	Duration Duration `json:"duration,omitempty"`
 	// Sample is the period of the time series (default 5s).
 	Sample Duration `json:"sample,omitempty"`
 	// Files is the static content to distribute.
 	Files *FileSpec `json:"files,omitempty"`
+	// Live is the live stream to distribute.
+	Live *LiveSpec `json:"live,omitempty"`
 	// Engine tunes the swarm engines of every node.
 	Engine EngineSpec `json:"engine"`
 	// Audience describes the downloading nodes.
 	Audience Audience `json:"audience"`
-	// Seeder is the node that starts with the content.
+	// Seeder is the node that starts with the content (files only).
 	Seeder Seeder `json:"seeder"`
+	// Broadcaster is the node that publishes the live stream (live only).
+	Broadcaster Seeder `json:"broadcaster"`
 	// Origin is an optional HTTP origin (web seed).
 	Origin Origin `json:"origin"`
 	// Churn makes leechers leave during the run.
@@ -74,12 +81,14 @@ type Audience struct {
 	Peers          int     `json:"peers,omitempty"`            // peers a tracker introduces a joining node to (default 30)
 }
 
-// Seeder is the node holding the whole content from the start.
+// Seeder is the node holding the whole content from the start, or the
+// broadcaster of a live stream.
 type Seeder struct {
 	UpMbps float64 `json:"up_mbps"`
 }
 
-// Origin is an HTTP origin or web seed every leecher may fetch pieces from.
+// Origin is an HTTP origin or web seed every leecher may fetch pieces (or
+// live segments) from.
 type Origin struct {
 	Enabled bool    `json:"enabled,omitempty"`
 	Mbps    float64 `json:"mbps,omitempty"` // its egress capacity
@@ -162,6 +171,13 @@ func ParseScenario(file string, data []byte) (Scenario, error) {
 
 // WithDefaults returns sc with zero fields replaced by their defaults.
 func (sc Scenario) WithDefaults() Scenario {
+	if sc.Live != nil {
+		l := sc.Live.withDefaults()
+		sc.Live = &l
+		if sc.Duration == 0 {
+			sc.Duration = l.Stream + l.TargetLatency
+		}
+	}
 	if sc.Duration == 0 {
 		sc.Duration = Duration(DefaultDuration)
 	}
@@ -194,23 +210,27 @@ func (sc Scenario) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return &ScenarioError{Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
-	if sc.Files == nil {
-		return bad("files", "missing (the only content kind so far)")
-	}
-	if err := sc.validateFiles(bad); err != nil {
-		return err
-	}
-	if sc.Duration <= 0 || sc.Sample <= 0 {
+	switch {
+	case sc.Files == nil && sc.Live == nil:
+		return bad("files", "missing (set files or live)")
+	case sc.Files != nil && sc.Live != nil:
+		return bad("live", "set files or live, not both")
+	case sc.Duration <= 0 || sc.Sample <= 0:
 		return bad("duration", "and sample must be positive")
+	}
+	var err error
+	if sc.Files != nil {
+		err = sc.validateFiles(bad)
+	} else {
+		err = sc.validateLive(bad)
+	}
+	if err != nil {
+		return err
 	}
 	if err := sc.validateAudience(bad); err != nil {
 		return err
 	}
 	switch {
-	case !finite(sc.Seeder.UpMbps) || sc.Seeder.UpMbps < 0:
-		return bad("seeder.up_mbps", "%v is not a rate", sc.Seeder.UpMbps)
-	case sc.Seeder.UpMbps == 0 && !sc.Origin.Enabled:
-		return bad("seeder.up_mbps", "must be positive when there is no origin")
 	case sc.Origin.Enabled && !(sc.Origin.Mbps > 0 && finite(sc.Origin.Mbps)):
 		return bad("origin.mbps", "must be positive when the origin is enabled")
 	case !share(sc.Churn.LeavePerMin):
@@ -227,6 +247,12 @@ func (sc Scenario) validateFiles(bad func(string, string, ...any) error) error {
 	f := sc.Files
 	ps := int64(f.PieceSize)
 	switch {
+	case sc.Broadcaster != (Seeder{}):
+		return bad("broadcaster", "is for live scenarios; files use seeder")
+	case !finite(sc.Seeder.UpMbps) || sc.Seeder.UpMbps < 0:
+		return bad("seeder.up_mbps", "%v is not a rate", sc.Seeder.UpMbps)
+	case sc.Seeder.UpMbps == 0 && !sc.Origin.Enabled:
+		return bad("seeder.up_mbps", "must be positive when there is no origin")
 	case f.Size <= 0:
 		return bad("files.size", "must be positive")
 	case ps < piece.MinPieceSize || ps > piece.MaxPieceSize || ps&(ps-1) != 0:

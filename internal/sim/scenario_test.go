@@ -35,6 +35,24 @@ func TestParseScenarioErrors(t *testing.T) {
 		{"bad join", `{"files": {"size": "4MiB"}, "audience": {"count": 5, "join": "ramp"}, "seeder": {"up_mbps": 1}}`, "", "bad join"},
 		{"bad size", `{"files": {"size": "4XB"}, "audience": {"count": 5}, "seeder": {"up_mbps": 1}}`, "", "bad size"},
 		{"trailing data", validJSON + `{}`, "", "trailing"},
+		{"files and live", `{"files": {"size": "4MiB"}, "live": {"bitrate_mbps": 1, "stream": "1m"}, "audience": {"count": 5}, "seeder": {"up_mbps": 10}}`, "live", "not both"},
+		{"live without broadcaster", `{"live": {"bitrate_mbps": 1, "stream": "1m"}, "audience": {"count": 5}}`, "broadcaster.up_mbps", "positive"},
+		{"live with seeder", liveJSON(`"bitrate_mbps": 1, "stream": "1m"`, `, "seeder": {"up_mbps": 1}`), "seeder", "live uses broadcaster"},
+		{"files with broadcaster", `{"files": {"size": "4MiB"}, "audience": {"count": 5}, "seeder": {"up_mbps": 10}, "broadcaster": {"up_mbps": 1}}`, "broadcaster", "files use seeder"},
+		{"live with engine", liveJSON(`"bitrate_mbps": 1, "stream": "1m"`, `, "engine": {"upload_slots": 2}`), "engine", "file scenarios"},
+		{"no bitrate", liveJSON(`"stream": "1m"`, ""), "live.bitrate_mbps", "not in"},
+		{"huge bitrate", liveJSON(`"bitrate_mbps": 5000, "stream": "1m"`, ""), "live.bitrate_mbps", "not in"},
+		{"segment too long", liveJSON(`"bitrate_mbps": 1, "segment": "2m", "stream": "10m"`, ""), "live.segment", "milliseconds"},
+		{"segment below a millisecond", liveJSON(`"bitrate_mbps": 1, "segment": "1500us", "stream": "1m"`, ""), "live.segment", "milliseconds"},
+		{"chunk too small", liveJSON(`"bitrate_mbps": 1, "chunk_size": 512, "stream": "1m"`, ""), "live.chunk_size", "not in"},
+		{"chunk too large", liveJSON(`"bitrate_mbps": 1, "chunk_size": "2MiB", "stream": "1m"`, ""), "live.chunk_size", "not in"},
+		{"too many chunks", liveJSON(`"bitrate_mbps": 100, "chunk_size": "1KiB", "stream": "1m"`, ""), "live.chunk_size", "too small"},
+		{"too many renditions", liveJSON(`"bitrate_mbps": 1, "renditions": 9, "stream": "1m"`, ""), "live.renditions", "not in"},
+		{"no stream", liveJSON(`"bitrate_mbps": 1`, ""), "live.stream", "shorter than one segment"},
+		{"tiny window", liveJSON(`"bitrate_mbps": 1, "stream": "1m", "window_segments": 1`, ""), "live.window_segments", "not in"},
+		{"negative push peers", liveJSON(`"bitrate_mbps": 1, "stream": "1m", "push_peers": -1`, ""), "live.push_peers", "negative"},
+		{"bad origin poll", liveJSON(`"bitrate_mbps": 1, "stream": "1m", "origin_poll": "often"`, ""), "", "bad origin poll"},
+		{"unknown live field", liveJSON(`"bitrate_mbps": 1, "stream": "1m", "bitrate": 2`, ""), "", "unknown field"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,6 +73,39 @@ func TestParseScenarioErrors(t *testing.T) {
 				t.Errorf("got field %q, want %q", se.Field, tt.field)
 			}
 		})
+	}
+}
+
+// liveJSON returns a live scenario with the given live fields and extra
+// top-level fields (starting with a comma).
+func liveJSON(fields, extra string) string {
+	return `{"live": {` + fields + `}, "audience": {"count": 5}, "broadcaster": {"up_mbps": 10}` + extra + `}`
+}
+
+func TestParseLiveDefaults(t *testing.T) {
+	sc, err := ParseScenario("x.json", []byte(liveJSON(`"bitrate_mbps": 3, "stream": "5m"`, "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := sc.Live
+	tests := []struct {
+		what      string
+		got, want any
+	}{
+		{"segment", time.Duration(l.Segment), DefaultSegment},
+		{"chunk size", int64(l.ChunkSize), int64(DefaultChunkSize)},
+		{"renditions", l.Renditions, 1},
+		{"target latency", time.Duration(l.TargetLatency), DefaultTargetLatency},
+		{"window", l.WindowSegments, DefaultWindowSegments},
+		{"duration", time.Duration(sc.Duration), 5*time.Minute + DefaultTargetLatency},
+		{"poll period", l.OriginPoll.period(time.Duration(l.Segment)), time.Second},
+		{"segment size", l.segmentSize(0), 750_000},
+		{"segments", l.segments(), 150},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.what, tt.got, tt.want)
+		}
 	}
 }
 
@@ -116,6 +167,10 @@ func TestValueText(t *testing.T) {
 		{"20ms", new(Latency), "20ms"},
 		{"uniform:5ms-40ms", new(Latency), "uniform:5ms-40ms"},
 		{"uniform:5ms", new(Latency), ""},
+		{"auto", new(Poll), "auto"},
+		{"off", new(Poll), "off"},
+		{"500ms", new(Poll), "500ms"},
+		{"0s", new(Poll), ""},
 	}
 	for _, tt := range tests {
 		err := tt.v.UnmarshalText([]byte(tt.in))

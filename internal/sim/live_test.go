@@ -1,0 +1,155 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// runLiveDriver runs sc like RunLive, checking the bytes of every Ready
+// segment, and returns the driver for inspection.
+func runLiveDriver(t testing.TB, sc Scenario, opt Options) (*driver, *LiveResult) {
+	t.Helper()
+	d, err := newLiveDriver(sc, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.lv.checkReady = true
+	audience, err := d.audience()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := d.lv.bound(audience)
+	if err := d.run(context.Background(), audience); err != nil {
+		t.Fatal(err)
+	}
+	return d, d.lv.result(b)
+}
+
+// TestLiveGolden runs the small live scenarios, checks their properties
+// (continuity, genuine bytes in every Ready segment, bans, the report)
+// and compares the JSON figures with testdata/golden (-update rewrites
+// them).
+func TestLiveGolden(t *testing.T) {
+	tests := []struct {
+		name          string
+		minContinuity float64
+	}{
+		{"live_small", 0.99},
+		{"live_churn_small", 0.95},
+		{"live_hostile_small", 0.99},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, r := runLiveDriver(t, loadScenario(t, tt.name), Options{})
+			if tt.name == "live_hostile_small" {
+				checkHostile(t, d, r)
+				checkReport(t, r)
+			}
+			if r.Continuity < tt.minContinuity {
+				t.Errorf("got continuity %.4f, want >= %.2f", r.Continuity, tt.minContinuity)
+			}
+			if d.lv.badReady != 0 {
+				t.Errorf("got %d Ready segments with wrong bytes, want 0", d.lv.badReady)
+			}
+			if r.Due == 0 || r.UniqueBytes == 0 {
+				t.Errorf("got %d segments due and %d bytes delivered, want some", r.Due, r.UniqueBytes)
+			}
+			checkBans(t, d)
+			compareGolden(t, tt.name, r)
+		})
+	}
+}
+
+// checkBans fails if an honest node was banned or a corrupt node that
+// served a chunk was not.
+func checkBans(t *testing.T, d *driver) {
+	t.Helper()
+	banned := make(map[NodeID]bool)
+	for _, b := range d.meas.bans {
+		banned[b.of] = true
+		if by, of := d.nodes[b.by], d.nodes[b.of]; !of.role.hostile() {
+			t.Errorf("%s (%s) banned honest %s (%s)", by.pid, by.role, of.pid, of.role)
+		}
+	}
+	for _, n := range d.nodes {
+		if n.role == roleCorrupt && n.stats().BytesUploaded > 0 && !banned[n.id] {
+			t.Errorf("corrupt %s served %d bytes: got not banned, want banned", n.pid, n.stats().BytesUploaded)
+		}
+	}
+}
+
+// compareGolden compares r as indented JSON with testdata/golden/name.json.
+func compareGolden(t *testing.T, name string, r any) {
+	t.Helper()
+	got, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "golden", name+".json")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("figures differ from %s (run go test -update after an intended change):\n%s", path, got)
+	}
+}
+
+// checkHostile: the scenario has liars and corrupt nodes, and every
+// corrupt node is banned.
+func checkHostile(t *testing.T, d *driver, r *LiveResult) {
+	t.Helper()
+	if r.Bans.CorruptNodes == 0 || r.Bans.LiarNodes == 0 {
+		t.Fatalf("got %d corrupt and %d liar nodes, want some of each", r.Bans.CorruptNodes, r.Bans.LiarNodes)
+	}
+	banned := make(map[NodeID]bool)
+	for _, b := range d.meas.bans {
+		banned[b.of] = true
+	}
+	for _, n := range d.nodes {
+		if n.role == roleCorrupt && !banned[n.id] {
+			t.Errorf("corrupt %s: got not banned, want banned", n.pid)
+		}
+	}
+	if r.Bans.HonestBanned != 0 {
+		t.Errorf("got %d honest nodes banned, want 0", r.Bans.HonestBanned)
+	}
+}
+
+// TestLiveDeterminism runs a live scenario twice and wants identical
+// figures and traces.
+func TestLiveDeterminism(t *testing.T) {
+	sc := loadScenario(t, "live_churn_small")
+	sc.Live.Stream = Duration(16 * time.Second)
+	sc.Duration = sc.Live.Stream + sc.Live.TargetLatency
+	var figs [2][]byte
+	var traces [2][32]byte
+	for i := range 2 {
+		h := sha256.New()
+		r, err := RunLive(context.Background(), sc, Options{Trace: h})
+		if err != nil {
+			t.Fatal(err)
+		}
+		figs[i], _ = json.Marshal(r)
+		copy(traces[i][:], h.Sum(nil))
+	}
+	if !bytes.Equal(figs[0], figs[1]) {
+		t.Errorf("figures differ between runs:\n%s\n%s", figs[0], figs[1])
+	}
+	if traces[0] != traces[1] {
+		t.Errorf("got trace hashes %x and %x, want equal", traces[0], traces[1])
+	}
+}
