@@ -43,9 +43,10 @@ type LiveConfig struct {
 	// Origin reports that an HTTP origin serving whole segments is
 	// available, so the engine may emit FetchSegment.
 	Origin bool
-	// UploadRate caps what the engine serves, in bytes/s: requests beyond
-	// it wait in a queue ordered by deadline and reciprocity. 0 means no
-	// cap: every valid request is answered at once.
+	// UploadRate caps what the engine sends, in bytes/s: chunk data is
+	// paced to 90% of it (the rest is for control messages), and requests
+	// beyond that wait in a queue shared fairly between peers, weighted by
+	// reciprocity. 0 means no cap: every valid request is answered at once.
 	UploadRate int64
 	// Renditions lists the renditions this node downloads; nil means every
 	// announced one. Announcements of all renditions are relayed.

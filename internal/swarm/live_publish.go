@@ -106,7 +106,7 @@ func (e *Engine) pushSegment(s *liveSeg, now time.Time) {
 	if len(ps.peers) == 0 {
 		return
 	}
-	rate := l.cfg.UploadRate
+	rate := l.dataRate()
 	if rate > 0 {
 		l.up.refill(rate, l.chunkSize, now)
 	}

@@ -39,6 +39,22 @@ type serveKey struct {
 	addr wire.ChunkAddr
 }
 
+// liveDataShare is the share of LiveConfig.UploadRate that chunk data is
+// paced to; the rest is left for announcements, chunk maps, requests and
+// the transport's framing, which the cap covers too. Pacing data at the
+// full rate let a viewer's uplink queue grow without bound in the
+// simulator: after two minutes its chunks arrived too late and the
+// origin served most of the stream.
+const liveDataShare = 0.9
+
+// dataRate returns the rate chunk data is paced to, 0 for no cap.
+func (l *liveState) dataRate() int64 {
+	if l.cfg.UploadRate <= 0 {
+		return 0
+	}
+	return max(int64(float64(l.cfg.UploadRate)*liveDataShare), 1)
+}
+
 // uploadState paces what the engine serves to LiveConfig.UploadRate. Credit
 // is a deficit counter: a chunk may be sent while it is positive, so the
 // long-run rate holds whatever the chunk size.
@@ -113,7 +129,7 @@ const maxServeWeight = 4
 // liveServeWait are rejected.
 func (e *Engine) drainUpload(now time.Time) {
 	u := &e.live.up
-	rate := e.live.cfg.UploadRate
+	rate := e.live.dataRate()
 	if rate > 0 {
 		u.refill(rate, e.live.chunkSize, now)
 	}
@@ -151,7 +167,7 @@ func (e *Engine) nextServe() int {
 // served, divided by its weight.
 func (e *Engine) charge(p *peer, a wire.ChunkAddr) {
 	u := &e.live.up
-	rate := e.live.cfg.UploadRate
+	rate := e.live.dataRate()
 	if rate <= 0 {
 		return
 	}
