@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shoal-p2p/shoal/internal/gateway"
@@ -31,7 +32,8 @@ type liveNode struct {
 	view    *liveView       // viewer: what the gateway reads
 	gw      *gateway.Server // viewer
 
-	rejected int // origin announcements that failed; touched only by the loop goroutine
+	rejected int          // origin announcements that failed; touched only by the loop goroutine
+	edge     atomic.Int64 // engine's LiveEdge in Unix ms, 0 before any or without peers: set by the loop, read by the poller
 
 	mu    sync.Mutex // guards stats
 	stats LiveStats
@@ -255,6 +257,13 @@ func (l *loop) liveTick() {
 			ln.view.setSegments(r, l.eng.LiveSegments(r))
 		}
 	}
+	// The poller asks the origin only while the edge stands still; without
+	// peers nobody relays announcements, so it always asks.
+	var edge int64
+	if e := l.eng.LiveEdge(); !e.IsZero() && len(l.peers) > 0 {
+		edge = e.UnixMilli()
+	}
+	ln.edge.Store(edge)
 	es := l.eng.Stats()
 	ln.mu.Lock()
 	defer ln.mu.Unlock()

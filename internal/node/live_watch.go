@@ -29,7 +29,8 @@ const (
 )
 
 // poller learns the live edge from the origin: it polls /live/announce
-// (see live_origin.go) about twice per segment duration and hands new
+// (see live_origin.go) about twice per segment duration, while the engine
+// does not learn it from peers (stale), and hands new
 // announcements to the loop, which feeds them to the engine's LiveAnnounce
 // (where they are verified). It runs on one goroutine and owns its fields.
 type poller struct {
@@ -38,9 +39,11 @@ type poller struct {
 	client   *http.Client
 	cursor   map[uint8]uint64 // newest sequence seen per rendition
 	interval time.Duration
-	rescan   bool // ask for every rendition's newest announcements next
-	turn     int  // origin to ask next
-	failures int  // consecutive failed polls
+	rescan   bool      // ask for every rendition's newest announcements next
+	turn     int       // origin to ask next
+	failures int       // consecutive failed polls
+	edge     int64     // the engine's LiveEdge (Unix ms) seen last
+	edgeAt   time.Time // when edge last changed
 }
 
 func newPoller(origins []string, log *slog.Logger) *poller {
@@ -60,12 +63,28 @@ func (p *poller) run(ctx context.Context, l *loop) {
 			return
 		case <-t.C:
 		}
-		raws := p.poll(ctx)
-		if len(raws) > 0 && !l.send(evAnnounced{raws: raws}) {
-			return
+		if p.stale(l.n.live.edge.Load(), time.Now()) {
+			raws := p.poll(ctx)
+			if len(raws) > 0 && !l.send(evAnnounced{raws: raws}) {
+				return
+			}
 		}
 		t.Reset(p.interval)
 	}
+}
+
+// stale reports whether a poll is needed: the engine knows no segment
+// (edge, its LiveEdge in Unix ms, is 0), or its edge has not moved for one
+// and a half segment durations (three poll intervals) of our own clock.
+// While peers relay announcements the edge keeps moving and the origin is
+// not asked: polls from every viewer every half segment cost 1.8 copies of
+// the stream at 1,000 viewers in the simulator. Only local time is
+// compared, so a broadcaster clock that differs from ours does not matter.
+func (p *poller) stale(edge int64, now time.Time) bool {
+	if edge != p.edge {
+		p.edge, p.edgeAt = edge, now
+	}
+	return edge == 0 || now.Sub(p.edgeAt) >= 3*p.interval
 }
 
 // poll asks one origin for what is new: everything recent when nothing is

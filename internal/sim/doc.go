@@ -92,7 +92,9 @@
 // origin's announcements every half segment (live.origin_poll): the first
 // poll asks for the newest 10 of every rendition, later ones one request
 // per rendition for what follows its cursor; answers are sized as the
-// runtime's JSON with base64 announcements and fed to LiveAnnounce.
+// runtime's JSON with base64 announcements and fed to LiveAnnounce. A
+// viewer skips a poll while its engine's newest segment (LiveEdge) ended
+// less than three poll intervals ago: peers are relaying announcements.
 //
 // Hostile viewers run engines too: corrupt nodes send wrong bytes in
 // every LiveData; liars follow every announcement they send with a

@@ -264,6 +264,12 @@ func (p *pollEvents) Fire(arg uint64) {
 	if !n.alive {
 		return
 	}
-	d.lv.pollOrigin(n)
+	// As the runtime's poller (internal/node/live_watch.go): no poll while
+	// the viewer has peers and its engine's newest segment ended less than
+	// three intervals ago (the runtime measures how long the edge stood
+	// still on its own clock; here the clocks are one).
+	if edge := n.eng.LiveEdge(); edge.IsZero() || len(n.peers) == 0 || d.s.Now().Sub(edge) >= 3*d.lv.poll {
+		d.lv.pollOrigin(n)
+	}
 	d.s.AfterHandler(d.lv.poll, p, arg)
 }

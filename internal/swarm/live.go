@@ -248,3 +248,22 @@ func (e *Engine) LiveSegment(r uint8, seq uint64) ([]byte, bool) {
 	}
 	return b, true
 }
+
+// LiveEdge returns the broadcaster-clock end of the newest segment this
+// engine knows of, over every rendition; zero before the first. A viewer
+// whose edge is within a segment of now learns announcements from its
+// peers and need not poll the origin for them.
+func (e *Engine) LiveEdge() time.Time {
+	var edge time.Time
+	if e.live == nil {
+		return edge
+	}
+	for _, r := range e.live.rends {
+		if segs := e.live.win[r].segs; len(segs) > 0 {
+			if end := segs[len(segs)-1].end(); end.After(edge) {
+				edge = end
+			}
+		}
+	}
+	return edge
+}

@@ -378,3 +378,17 @@ func TestLiveOriginFetchesMissingSpan(t *testing.T) {
 		t.Fatalf("actions %v, want %v", acts, wantReady)
 	}
 }
+
+func TestLiveEdge(t *testing.T) {
+	h, e := liveViewer(t, "p")
+	if got := e.LiveEdge(); !got.IsZero() {
+		t.Fatalf("LiveEdge before any announcement = %v, want zero", got)
+	}
+	for _, seq := range []uint64{1, 0} {
+		a := h.announcement(seq)
+		e.Receive("p", wire.Announce{Data: a.Append(nil)}, epoch)
+	}
+	if got, want := e.LiveEdge(), epoch.Add(2*lhSegDur); !got.Equal(want) {
+		t.Errorf("LiveEdge = %v, want the end of segment 1, %v", got, want)
+	}
+}
