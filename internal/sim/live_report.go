@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"html"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -57,20 +56,12 @@ func (r *LiveResult) WriteTable(w io.Writer) error {
 // (left axis) and the origin egress rate (right axis) over virtual time.
 func (r *LiveResult) WriteSVG(w io.Writer) error {
 	var b strings.Builder
-	xmax := niceCeil(r.End)
-	omax := 0.0
+	var omax float64
 	for _, s := range r.Series {
 		omax = max(omax, s.OriginMbps)
 	}
-	omax = niceCeil(omax)
-	x := func(t float64) float64 { return plotL + (plotR-plotL)*t/xmax }
-	yl := func(v float64) float64 { return plotB - (plotB-plotT)*v }
-	yr := func(v float64) float64 { return plotB - (plotB-plotT)*v/omax }
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", svgW, svgH)
-	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="white"/>`+"\n", svgW, svgH)
-	fmt.Fprintf(&b, `<text x="%d" y="22" text-anchor="middle" font-size="14">%s</text>`+"\n", svgW/2,
-		html.EscapeString(fmt.Sprintf("shoal sim %s: %d viewers, %.3g Mbit/s live", r.Scenario, r.Viewers, r.Bound.RateMbps)))
-	writeAxes(&b, xmax, omax, x, yl, yr, "share")
+	title := fmt.Sprintf("shoal sim %s: %d viewers, %.3g Mbit/s live", r.Scenario, r.Viewers, r.Bound.RateMbps)
+	x, yl, yr, _ := startPlot(&b, r.End, omax, title, "share")
 	var offload []LiveSample
 	for _, s := range r.Series {
 		if s.Offload != nil {

@@ -92,20 +92,12 @@ const (
 // bound applies.
 func (r *Result) WriteSVG(w io.Writer) error {
 	var b strings.Builder
-	xmax := niceCeil(r.End)
-	omax := 0.0
+	var omax float64
 	for _, s := range r.Series {
 		omax = max(omax, s.OriginMbps)
 	}
-	omax = niceCeil(omax)
-	x := func(t float64) float64 { return plotL + (plotR-plotL)*t/xmax }
-	yl := func(v float64) float64 { return plotB - (plotB-plotT)*v }
-	yr := func(v float64) float64 { return plotB - (plotB-plotT)*v/omax }
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", svgW, svgH)
-	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="white"/>`+"\n", svgW, svgH)
-	fmt.Fprintf(&b, `<text x="%d" y="22" text-anchor="middle" font-size="14">%s</text>`+"\n", svgW/2,
-		html.EscapeString(fmt.Sprintf("shoal sim %s: %d leechers, %s", r.Scenario, r.Leechers, fmtBytes(r.FileBytes))))
-	writeAxes(&b, xmax, omax, x, yl, yr, "completed share")
+	title := fmt.Sprintf("shoal sim %s: %d leechers, %s", r.Scenario, r.Leechers, fmtBytes(r.FileBytes))
+	x, yl, yr, xmax := startPlot(&b, r.End, omax, title, "completed share")
 	if r.BoundApplies && r.Bound.Min <= xmax {
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-dasharray="4 4"/>`+"\n",
 			x(r.Bound.Min), plotT, x(r.Bound.Min), plotB, colMin)
@@ -118,6 +110,22 @@ func (r *Result) WriteSVG(w io.Writer) error {
 	b.WriteString("</svg>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// startPlot writes the SVG header, the title and the axes of a plot over
+// virtual time [0, end] with a share (0 to 1) on the left axis and the
+// origin egress rate, up to omax Mbit/s, on the right, and returns the
+// coordinate functions and the x axis' end.
+func startPlot(b *strings.Builder, end, omax float64, title, left string) (x, yl, yr func(float64) float64, xmax float64) {
+	xmax, omax = niceCeil(end), niceCeil(omax)
+	x = func(t float64) float64 { return plotL + (plotR-plotL)*t/xmax }
+	yl = func(v float64) float64 { return plotB - (plotB-plotT)*v }
+	yr = func(v float64) float64 { return plotB - (plotB-plotT)*v/omax }
+	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", svgW, svgH)
+	fmt.Fprintf(b, `<rect width="%d" height="%d" fill="white"/>`+"\n", svgW, svgH)
+	fmt.Fprintf(b, `<text x="%d" y="22" text-anchor="middle" font-size="14">%s</text>`+"\n", svgW/2, html.EscapeString(title))
+	writeAxes(b, xmax, omax, x, yl, yr, left)
+	return x, yl, yr, xmax
 }
 
 // writeAxes draws the frame, ticks and axis labels; left names the left
