@@ -6,7 +6,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,14 +35,7 @@ type privateSwarm struct {
 // startPrivate starts a private broadcaster of the synthetic clip.
 func startPrivate(t *testing.T, rotation time.Duration) *privateSwarm {
 	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := live.NewSynthSource(live.SynthConfig{Backlog: 3, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pub, priv, src := synthChannel(t)
 	s := &privateSwarm{pub: pub, priv: priv, id: live.ChannelID(pub, liveName), tracker: startTracker(t),
 		revoked: filepath.Join(t.TempDir(), "revoked")}
 	if err := os.WriteFile(s.revoked, []byte("# revoked members\n"), 0o644); err != nil {

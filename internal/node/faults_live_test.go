@@ -1,16 +1,13 @@
 package node
 
 import (
-	"crypto/ed25519"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"testing"
 
-	"github.com/shoal-p2p/shoal/internal/live"
 	"github.com/shoal-p2p/shoal/internal/tracker"
 )
 
@@ -42,14 +39,7 @@ func originProxy(t *testing.T, origin string, hang bool) *httptest.Server {
 // announces itself to trackers.
 func startTrackedBroadcaster(t *testing.T, trackers []string) *liveSwarm {
 	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := live.NewSynthSource(live.SynthConfig{Backlog: 3, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pub, priv, src := synthChannel(t)
 	b := start(t, Config{Trackers: trackers, Live: &LiveConfig{Name: liveName, Key: pub, Signer: priv, Source: src, ChunkSize: 16 << 10}})
 	return &liveSwarm{pub: pub, b: b, origin: "http://" + b.HTTPAddr().String()}
 }

@@ -3,23 +3,17 @@ package node
 import (
 	"crypto/ed25519"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/shoal-p2p/shoal/internal/live"
 )
 
 // startSynthBroadcaster starts a broadcaster of the synthetic clip keeping
 // its identity and numbering in data, its origin on httpAddr.
 func startSynthBroadcaster(t *testing.T, priv ed25519.PrivateKey, data, httpAddr string) *running {
 	t.Helper()
-	src, err := live.NewSynthSource(live.SynthConfig{Backlog: 3, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := synthSource(t)
 	return start(t, Config{DataDir: data, Live: &LiveConfig{
 		Name: liveName, Key: priv.Public().(ed25519.PublicKey), Signer: priv, Source: src, ChunkSize: 16 << 10, HTTP: httpAddr,
 	}})

@@ -27,18 +27,32 @@ type liveSwarm struct {
 	viewers []*running
 }
 
-// startBroadcaster starts a broadcaster of the synthetic clip whose first
-// three segments exist at once (2 s each, then one every 2 s).
-func startBroadcaster(t *testing.T) *liveSwarm {
+// synthSource returns a source of the synthetic clip whose first three
+// segments exist at once.
+func synthSource(t *testing.T) *live.SynthSource {
+	t.Helper()
+	src, err := live.NewSynthSource(live.SynthConfig{Backlog: 3, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// synthChannel returns a new channel key pair and a synthetic source.
+func synthChannel(t *testing.T) (ed25519.PublicKey, ed25519.PrivateKey, *live.SynthSource) {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := live.NewSynthSource(live.SynthConfig{Backlog: 3, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	return pub, priv, synthSource(t)
+}
+
+// startBroadcaster starts a broadcaster of the synthetic clip whose first
+// three segments exist at once (2 s each, then one every 2 s).
+func startBroadcaster(t *testing.T) *liveSwarm {
+	t.Helper()
+	pub, priv, src := synthChannel(t)
 	b := start(t, Config{Live: &LiveConfig{Name: liveName, Key: pub, Signer: priv, Source: src, ChunkSize: 16 << 10}})
 	return &liveSwarm{pub: pub, b: b, origin: "http://" + b.HTTPAddr().String()}
 }
