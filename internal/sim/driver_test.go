@@ -104,23 +104,7 @@ func TestDeterminism(t *testing.T) {
 	for _, name := range []string{"small", "hostile", "churn"} {
 		t.Run(name, func(t *testing.T) {
 			sc := loadScenario(t, name)
-			var figs [2][]byte
-			var traces [2][32]byte
-			for i := range 2 {
-				h := sha256.New()
-				r, err := Run(context.Background(), sc, Options{Trace: h})
-				if err != nil {
-					t.Fatal(err)
-				}
-				figs[i], _ = json.Marshal(r)
-				copy(traces[i][:], h.Sum(nil))
-			}
-			if !bytes.Equal(figs[0], figs[1]) {
-				t.Errorf("figures differ between runs:\n%s\n%s", figs[0], figs[1])
-			}
-			if traces[0] != traces[1] {
-				t.Errorf("got trace hashes %x and %x, want equal", traces[0], traces[1])
-			}
+			checkTwice(t, func(o Options) (any, error) { return Run(context.Background(), sc, o) })
 		})
 	}
 }
@@ -239,5 +223,28 @@ func TestCorruptLargePieces(t *testing.T) {
 				t.Errorf("got %d/%d leechers done, want all", r.Completed, r.Leechers)
 			}
 		})
+	}
+}
+
+// checkTwice runs a simulation twice and fails unless both runs give the
+// same figures (as JSON) and the same trace.
+func checkTwice(t *testing.T, run func(Options) (any, error)) {
+	t.Helper()
+	var figs [2][]byte
+	var traces [2][32]byte
+	for i := range 2 {
+		h := sha256.New()
+		r, err := run(Options{Trace: h})
+		if err != nil {
+			t.Fatal(err)
+		}
+		figs[i], _ = json.Marshal(r)
+		copy(traces[i][:], h.Sum(nil))
+	}
+	if !bytes.Equal(figs[0], figs[1]) {
+		t.Errorf("figures differ between runs:\n%s\n%s", figs[0], figs[1])
+	}
+	if traces[0] != traces[1] {
+		t.Errorf("got trace hashes %x and %x, want equal", traces[0], traces[1])
 	}
 }

@@ -3,7 +3,6 @@ package sim
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -135,21 +134,5 @@ func TestLiveDeterminism(t *testing.T) {
 	sc := loadScenario(t, "live_churn_small")
 	sc.Live.Stream = Duration(16 * time.Second)
 	sc.Duration = sc.Live.Stream + sc.Live.TargetLatency
-	var figs [2][]byte
-	var traces [2][32]byte
-	for i := range 2 {
-		h := sha256.New()
-		r, err := RunLive(context.Background(), sc, Options{Trace: h})
-		if err != nil {
-			t.Fatal(err)
-		}
-		figs[i], _ = json.Marshal(r)
-		copy(traces[i][:], h.Sum(nil))
-	}
-	if !bytes.Equal(figs[0], figs[1]) {
-		t.Errorf("figures differ between runs:\n%s\n%s", figs[0], figs[1])
-	}
-	if traces[0] != traces[1] {
-		t.Errorf("got trace hashes %x and %x, want equal", traces[0], traces[1])
-	}
+	checkTwice(t, func(o Options) (any, error) { return RunLive(context.Background(), sc, o) })
 }

@@ -2,9 +2,7 @@ package sim
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
-	"io"
 	"math"
 	"strings"
 	"testing"
@@ -142,21 +140,7 @@ func checkReport(t *testing.T, r *LiveResult) {
 	if err := r.WriteSVG(&sb); err != nil {
 		t.Fatal(err)
 	}
-	dec := xml.NewDecoder(strings.NewReader(sb.String()))
-	polylines := 0
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("got malformed SVG: %v", err)
-		}
-		if el, ok := tok.(xml.StartElement); ok && el.Name.Local == "polyline" {
-			polylines++
-		}
-	}
-	if polylines != 3 {
+	if polylines := countPolylines(t, sb.String()); polylines != 3 {
 		t.Errorf("got %d polylines, want 3 (offload, continuity, origin)", polylines)
 	}
 }

@@ -37,27 +37,33 @@ func TestWriteSVG(t *testing.T) {
 		if err := r.WriteSVG(&b); err != nil {
 			t.Fatal(err)
 		}
-		dec := xml.NewDecoder(strings.NewReader(b.String()))
-		polylines := 0
-		for {
-			tok, err := dec.Token()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatalf("%s: got malformed SVG: %v", name, err)
-			}
-			if el, ok := tok.(xml.StartElement); ok && el.Name.Local == "polyline" {
-				polylines++
-			}
-		}
-		if polylines != 2 {
+		if polylines := countPolylines(t, b.String()); polylines != 2 {
 			t.Errorf("%s: got %d polylines, want 2", name, polylines)
 		}
 		for _, want := range []string{"virtual time (s)", "completed share", "origin egress (Mbit/s)"} {
 			if !strings.Contains(b.String(), want) {
 				t.Errorf("%s: SVG lacks axis label %q", name, want)
 			}
+		}
+	}
+}
+
+// countPolylines parses svg as XML, failing the test if it is malformed,
+// and returns how many polyline elements it holds.
+func countPolylines(t *testing.T, svg string) int {
+	t.Helper()
+	dec := xml.NewDecoder(strings.NewReader(svg))
+	n := 0
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return n
+		}
+		if err != nil {
+			t.Fatalf("got malformed SVG: %v", err)
+		}
+		if el, ok := tok.(xml.StartElement); ok && el.Name.Local == "polyline" {
+			n++
 		}
 	}
 }
