@@ -116,3 +116,26 @@ func (b Bitfield) Bytes() []byte { return append([]byte(nil), b.bytes...) }
 func (b Bitfield) Clone() Bitfield {
 	return Bitfield{n: b.n, bytes: b.Bytes(), count: b.count}
 }
+
+// Update replaces b's bits with the wire form raw for b.Len() pieces,
+// checked as ParseBitfield checks it, reusing b's storage, and calls
+// changed(i, set) for every bit that differs, in order. On error b is
+// unchanged.
+func (b *Bitfield) Update(raw []byte, changed func(i int, set bool)) error {
+	if len(raw) != len(b.bytes) {
+		return fmt.Errorf("%w: %d bytes for %d pieces", ErrBadBitfield, len(raw), b.n)
+	}
+	if b.n%8 != 0 && raw[len(raw)-1]&(0xff>>(b.n%8)) != 0 {
+		return fmt.Errorf("%w: spare bits set", ErrBadBitfield)
+	}
+	for i, x := range raw {
+		for d := b.bytes[i] ^ x; d != 0; {
+			k := bits.LeadingZeros8(d)
+			d &^= 0x80 >> k
+			changed(8*i+k, x&(0x80>>k) != 0)
+		}
+		b.count += bits.OnesCount8(x) - bits.OnesCount8(b.bytes[i])
+		b.bytes[i] = x
+	}
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -251,5 +252,61 @@ func TestParseBitfieldCopiesInput(t *testing.T) {
 	raw[0] = 0xff
 	if got := b.Count(); got != 1 {
 		t.Errorf("Count() after changing the input = %d, want 1", got)
+	}
+}
+
+// TestBitfieldUpdate checks Update against a model: every changed bit is
+// reported once, in order, with its new value; the result equals
+// ParseBitfield of the same bytes; bad input leaves the bitfield alone.
+func TestBitfieldUpdate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, n := range []int{1, 7, 8, 9, 13, 64, 100} {
+		b := NewBitfield(n)
+		for range 50 {
+			next := NewBitfield(n)
+			for i := range n {
+				if rng.IntN(2) == 1 {
+					next.Set(i)
+				}
+			}
+			raw := next.Bytes()
+			var want []int
+			for i := range n {
+				if b.Has(i) != next.Has(i) {
+					want = append(want, i)
+				}
+			}
+			var got []int
+			err := b.Update(raw, func(i int, set bool) {
+				got = append(got, i)
+				if set != next.Has(i) {
+					t.Errorf("n=%d: bit %d reported set=%v, want %v", n, i, set, next.Has(i))
+				}
+			})
+			if err != nil {
+				t.Fatalf("n=%d: %v", n, err)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("n=%d: changed %v, want %v", n, got, want)
+			}
+			if !bytes.Equal(b.Bytes(), raw) || b.Count() != next.Count() {
+				t.Fatalf("n=%d: after update %x (%d set), want %x (%d)", n, b.Bytes(), b.Count(), raw, next.Count())
+			}
+		}
+		before := b.Clone()
+		bad := [][]byte{make([]byte, len(b.Bytes())+1)}
+		if n%8 != 0 {
+			spare := before.Bytes()
+			spare[len(spare)-1] |= 1
+			bad = append(bad, spare)
+		}
+		for _, raw := range bad {
+			if err := b.Update(raw, func(int, bool) { t.Errorf("n=%d: change reported for bad input", n) }); !errors.Is(err, ErrBadBitfield) {
+				t.Errorf("n=%d: Update(%x) = %v, want ErrBadBitfield", n, raw, err)
+			}
+			if !bytes.Equal(b.Bytes(), before.Bytes()) || b.Count() != before.Count() {
+				t.Errorf("n=%d: bad input changed the bitfield", n)
+			}
+		}
 	}
 }

@@ -126,7 +126,7 @@ func (e *Engine) Ready() []Action {
 	if e.live != nil && len(e.live.adverts) > 0 {
 		e.flushAdverts()
 	}
-	if e.live != nil && e.live.dirty {
+	if e.live != nil && (e.live.dirty || len(e.live.touched) > 0) {
 		e.liveSchedule(e.live.now)
 	}
 	a := e.pending

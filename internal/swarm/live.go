@@ -32,9 +32,10 @@ type liveSeg struct {
 	wanted  bool // this node fetches it
 	gaveUp  bool // the playhead passed it before it was ready
 
-	avail []int    // per chunk: connected peers known to hold it
-	rank  []uint32 // per chunk: random tie-break
-	req   []PeerID // per chunk: peer with our outstanding request, "" none
+	avail []int     // per chunk: connected peers known to hold it
+	peers []segPeer // per peer slot: what it holds, whether it knows s (live_slots.go)
+	rank  []uint32  // per chunk: random tie-break
+	req   []PeerID  // per chunk: peer with our outstanding request, "" none
 	reqAt []time.Time
 
 	origin      bool // FetchSegment outstanding
@@ -77,7 +78,8 @@ func (w *liveWindow) find(seq uint64) *liveSeg {
 type liveState struct {
 	cfg     LiveConfig
 	now     time.Time  // latest input time, for Ready-time scheduling
-	dirty   bool       // something changed that may allow new requests
+	dirty   bool       // something changed that may allow new requests of anyone
+	touched []*peer    // peers whose own change may allow requests of them (live_pull.go)
 	adverts []*liveSeg // segments with chunks not yet advertised
 	win     map[uint8]*liveWindow
 	rends   []uint8 // sorted keys of win
@@ -86,6 +88,7 @@ type liveState struct {
 	originTime     time.Duration // EWMA of origin fetch durations
 	chunkSize      int           // of the newest announcement, for pipeline sizing
 
+	slots   []*peer // by livePeer.slot; nil when free
 	up      uploadState
 	push    pushState
 	arrival uint64 // serve-queue arrival counter
@@ -95,21 +98,16 @@ type liveState struct {
 
 // livePeer is the live-mode part of a peer.
 type livePeer struct {
-	chunks    map[segKey]piece.Bitfield // what they hold, per segment in our window
-	seen      map[segKey]bool           // they know the announcement
+	slot      int // index of its state in liveSeg.peers and liveState.slots
 	out       map[wire.ChunkAddr]time.Time
 	queued    int       // their requests waiting in our upload queue
 	busyUntil time.Time // no requests to them before this (after TooMany)
+	touched   bool      // in liveState.touched
 	rank      uint32    // random tie-break among equal sources
 }
 
 func newLivePeer(rank uint32) *livePeer {
-	return &livePeer{
-		chunks: make(map[segKey]piece.Bitfield),
-		seen:   make(map[segKey]bool),
-		out:    make(map[wire.ChunkAddr]time.Time),
-		rank:   rank,
-	}
+	return &livePeer{out: make(map[wire.ChunkAddr]time.Time), rank: rank}
 }
 
 func newLiveState(cfg LiveConfig) *liveState {
@@ -195,11 +193,6 @@ func (e *Engine) evict(w *liveWindow, now time.Time) {
 		if s.req[c] != "" {
 			e.cancelLive(s, c, now)
 		}
-	}
-	for _, id := range e.order {
-		lp := e.peers[id].lp
-		delete(lp.chunks, s.key)
-		delete(lp.seen, s.key)
 	}
 	e.live.up.dropSegment(e, s.key)
 	e.emit(Evicted{Rendition: s.key.rend, Sequence: s.key.seq})

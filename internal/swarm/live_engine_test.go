@@ -222,11 +222,15 @@ func TestLiveWindowBounded(t *testing.T) {
 			t.Errorf("%s: %d Evicted actions, want %d", id, n.evicted, want)
 		}
 		for _, pid := range n.eng.order {
-			lp := n.eng.peers[pid].lp
-			if len(lp.chunks) > window || len(lp.seen) > window || len(lp.out) > maxLivePipeline {
-				t.Errorf("%s: peer %s state %d/%d/%d entries, want ≤ %d", id, pid, len(lp.chunks), len(lp.seen), len(lp.out), window)
+			if lp := n.eng.peers[pid].lp; len(lp.out) > maxLivePipeline {
+				t.Errorf("%s: peer %s has %d requests out, want ≤ %d", id, pid, len(lp.out), maxLivePipeline)
 			}
 		}
+		n.eng.live.each(func(s *liveSeg) {
+			if len(s.peers) > len(n.eng.order) {
+				t.Errorf("%s: segment %d holds state for %d peer slots, want ≤ %d peers", id, s.key.seq, len(s.peers), len(n.eng.order))
+			}
+		})
 		if q := len(n.eng.live.up.queue); q > maxLiveQueue*len(n.eng.order) {
 			t.Errorf("%s: upload queue of %d, want bounded", id, q)
 		}

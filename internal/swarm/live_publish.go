@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/shoal-p2p/shoal/internal/live"
-	"github.com/shoal-p2p/shoal/internal/piece"
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
@@ -124,15 +123,7 @@ func (e *Engine) pushSegment(s *liveSeg, now time.Time) {
 				continue
 			}
 			e.serveChunk(p, wire.ChunkAddr{Rendition: s.key.rend, Sequence: s.key.seq, Chunk: uint32(c)}, now)
-			bits := p.lp.chunks[s.key]
-			if bits.Len() == 0 {
-				bits = piece.NewBitfield(s.n)
-			}
-			if !bits.Has(c) {
-				bits.Set(c)
-				s.avail[c]++
-			}
-			p.lp.chunks[s.key] = bits
+			s.gain(p, c)
 		}
 		ps.turn++
 	}

@@ -45,6 +45,7 @@ func (e *Engine) liveTick(now time.Time) {
 	e.giveUp(now)
 	e.drainUpload(now)
 	e.liveOriginFill(now)
+	e.live.dirty = true // time alone may free sources: schedule over all
 	e.liveSchedule(now)
 }
 
@@ -77,11 +78,7 @@ func (e *Engine) expireLive(now time.Time) {
 // is halved and it is left alone for liveBusyBackoff, or liveMuteBackoff
 // if it has delivered less than a chunk a second lately.
 func (e *Engine) unanswered(p *peer, s *liveSeg, c int, now time.Time) {
-	if bits := p.lp.chunks[s.key]; bits.Has(c) {
-		bits.Clear(c)
-		p.lp.chunks[s.key] = bits
-		s.avail[c]--
-	}
+	s.lose(p, c)
 	back := liveBusyBackoff
 	if p.down.quickRate(now) < float64(max(e.live.chunkSize, 1)) {
 		back = liveMuteBackoff
@@ -123,20 +120,28 @@ type candidate struct {
 // earliest deadline, then a random rank; each goes to the least loaded
 // peer holding it (fewest of our requests outstanding relative to its
 // pipeline, then the fastest, then a random rank).
+//
+// After inputs that only changed what one peer holds or how loaded it is
+// (its chunk map, its data, a cancelled request), only that peer can take a
+// request the last schedule could not place, so only the touched peers are
+// offered as sources: the same choices for a fraction of the work. Other
+// changes, and every Tick (busy peers wake, origin stages pass), schedule
+// over all peers.
 func (e *Engine) liveSchedule(now time.Time) {
 	l := e.live
+	var only []*peer
+	if !l.dirty {
+		only = l.touchedPeers(e)
+	}
 	l.dirty = false
-	var cands []candidate
-	l.each(func(s *liveSeg) {
-		if !s.fetching() || s.originBusy(now) {
-			return
-		}
-		for c := range s.n {
-			if s.avail[c] > 0 && s.req[c] == "" && !s.have.Has(c) {
-				cands = append(cands, candidate{s, c})
-			}
-		}
-	})
+	for _, p := range l.touched {
+		p.lp.touched = false
+	}
+	l.touched = l.touched[:0]
+	if only != nil && len(only) == 0 {
+		return
+	}
+	cands := e.candidates(only, now)
 	if len(cands) == 0 {
 		return
 	}
@@ -151,13 +156,65 @@ func (e *Engine) liveSchedule(now time.Time) {
 	for _, cd := range cands {
 		ss, ok := srcs[cd.s]
 		if !ok {
-			ss = e.sources(cd.s, now)
+			ss = e.sources(cd.s, only, now)
 			srcs[cd.s] = ss
 		}
 		if p := bestSource(ss, cd.c); p != nil {
 			e.requestChunk(p, cd.s, cd.c, now)
 		}
 	}
+}
+
+// touch notes that p's own state changed in a way that may let us request
+// from it (see liveSchedule).
+func (l *liveState) touch(p *peer) {
+	if !p.lp.touched {
+		p.lp.touched = true
+		l.touched = append(l.touched, p)
+	}
+}
+
+// touchedPeers returns the touched peers still connected and not being
+// left alone, as a non-nil slice.
+func (l *liveState) touchedPeers(e *Engine) []*peer {
+	out := make([]*peer, 0, len(l.touched))
+	for _, p := range l.touched {
+		if e.peers[p.id] == p && !l.now.Before(p.lp.busyUntil) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// candidates returns the chunks wanted, unrequested and held by a peer
+// (one of only, unless only is nil).
+func (e *Engine) candidates(only []*peer, now time.Time) []candidate {
+	var cands []candidate
+	e.live.each(func(s *liveSeg) {
+		if !s.fetching() || s.originBusy(now) {
+			return
+		}
+		for c := range s.n {
+			if s.avail[c] > 0 && s.req[c] == "" && !s.have.Has(c) && heldByAny(s, only, c) {
+				cands = append(cands, candidate{s, c})
+			}
+		}
+	})
+	return cands
+}
+
+// heldByAny reports whether one of only (any peer when nil) holds chunk c
+// of s; avail covers the nil case.
+func heldByAny(s *liveSeg, only []*peer, c int) bool {
+	if only == nil {
+		return true
+	}
+	for _, p := range only {
+		if s.bitsOf(p).Has(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // source is a peer that may be asked for chunks of one segment.
@@ -167,14 +224,21 @@ type source struct {
 	depth int            // liveDepth(p)
 }
 
-// sources returns the peers, in order, that hold chunks of s and are not
-// being left alone.
-func (e *Engine) sources(s *liveSeg, now time.Time) []source {
+// sources returns the peers (of only, unless nil), in slot order, that hold
+// chunks of s and are not being left alone.
+func (e *Engine) sources(s *liveSeg, only []*peer, now time.Time) []source {
 	var out []source
-	for _, id := range e.order {
-		p := e.peers[id]
-		if bits := p.lp.chunks[s.key]; bits.Len() > 0 && !now.Before(p.lp.busyUntil) {
-			out = append(out, source{p, bits, e.liveDepth(p)})
+	if only != nil {
+		for _, p := range only {
+			if bits := s.bitsOf(p); bits.Count() > 0 {
+				out = append(out, source{p, bits, e.liveDepth(p)})
+			}
+		}
+		return out
+	}
+	for i, sp := range s.peers {
+		if p := e.live.slots[i]; sp.bits.Count() > 0 && !now.Before(p.lp.busyUntil) {
+			out = append(out, source{p, sp.bits, e.liveDepth(p)})
 		}
 	}
 	return out

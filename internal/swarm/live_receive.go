@@ -16,28 +16,21 @@ import (
 // announcement, oldest first, and what we hold of it.
 func (e *Engine) liveAddPeer(p *peer) {
 	p.lp = newLivePeer(e.rng.Uint32())
+	e.live.takeSlot(p)
 	e.live.each(func(s *liveSeg) {
 		e.sendAnnounce(p, s)
 		if s.nhave > 0 {
 			e.send(p, wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: s.have.Bytes()})
 		}
 	})
-	e.live.dirty = true
+	e.live.touch(p)
 }
 
 // liveRemovePeer forgets what p held and the requests it had of us or we of
 // it; the chunks become requestable from others.
 func (e *Engine) liveRemovePeer(p *peer) {
 	lp := p.lp
-	for k, bits := range lp.chunks {
-		if s := e.live.seg(k); s != nil {
-			for c := range s.n {
-				if bits.Has(c) {
-					s.avail[c]--
-				}
-			}
-		}
-	}
+	e.live.freeSlot(p)
 	for a := range lp.out {
 		if s := e.live.seg(segKey{a.Rendition, a.Sequence}); s != nil && int(a.Chunk) < s.n && s.req[a.Chunk] == p.id {
 			s.req[a.Chunk] = ""
@@ -96,7 +89,7 @@ func (e *Engine) acceptAnnounce(from *peer, raw []byte, now time.Time) error {
 	e.live.now = now
 	if s := e.knownAnnounce(raw); s != nil {
 		if from != nil {
-			from.lp.seen[s.key] = true
+			s.of(from).seen = true
 		}
 		return nil
 	}
@@ -108,13 +101,16 @@ func (e *Engine) acceptAnnounce(from *peer, raw []byte, now time.Time) error {
 		return fmt.Errorf("swarm: announcement: %w", err)
 	}
 	k := segKey{a.Rendition, a.Sequence}
-	if from != nil {
-		from.lp.seen[k] = true
+	if s := e.live.seg(k); s != nil && from != nil {
+		s.of(from).seen = true
 	}
 	if e.live.cfg.Broadcaster || e.live.seg(k) != nil || e.live.stale(k) {
 		return nil
 	}
 	s := e.addSegment(a, append([]byte(nil), raw...), now)
+	if from != nil {
+		s.of(from).seen = true
+	}
 	for _, id := range e.order {
 		e.sendAnnounce(e.peers[id], s)
 	}
@@ -150,11 +146,10 @@ func (l *liveState) stale(k segKey) bool {
 
 // sendAnnounce sends s's announcement to p unless p has seen it.
 func (e *Engine) sendAnnounce(p *peer, s *liveSeg) {
-	if p.lp.seen[s.key] {
-		return
+	if sp := s.of(p); !sp.seen {
+		sp.seen = true
+		e.send(p, wire.Announce{Data: s.raw})
 	}
-	p.lp.seen[s.key] = true
-	e.send(p, wire.Announce{Data: s.raw})
 }
 
 // onLiveHave replaces p's chunk map of a segment. A map of the wrong length
@@ -165,24 +160,23 @@ func (e *Engine) onLiveHave(p *peer, m wire.LiveHave, now time.Time) {
 	if s == nil {
 		return
 	}
-	bits, err := piece.ParseBitfield(m.Chunks, s.n)
+	sp := s.of(p)
+	if sp.bits.Len() == 0 {
+		sp.bits = piece.NewBitfield(s.n)
+	}
+	err := sp.bits.Update(m.Chunks, func(c int, set bool) {
+		if set {
+			s.avail[c]++
+		} else {
+			s.avail[c]--
+		}
+	})
 	if err != nil {
 		e.disconnect(p, false, "bad live have", now)
 		return
 	}
-	p.lp.seen[k] = true
-	old := p.lp.chunks[k]
-	for c := range s.n {
-		if had, has := old.Has(c), bits.Has(c); had != has {
-			if has {
-				s.avail[c]++
-			} else {
-				s.avail[c]--
-			}
-		}
-	}
-	p.lp.chunks[k] = bits
-	e.live.dirty = true
+	sp.seen = true
+	e.live.touch(p)
 }
 
 // onLiveData stores a verified chunk, requested or pushed. A chunk that
@@ -200,7 +194,7 @@ func (e *Engine) onLiveData(p *peer, m wire.LiveData, now time.Time) {
 			s.req[c] = ""
 		}
 	}
-	e.live.dirty = true
+	e.live.touch(p)
 	if s == nil || c >= s.n || s.have.Has(c) || e.live.cfg.Broadcaster {
 		e.stats.BytesWasted += int64(n)
 		return
@@ -256,14 +250,13 @@ func (e *Engine) flushAdverts() {
 
 // sendAdvert sends s's map to the peers that lack a chunk of s.newChunks.
 func (e *Engine) sendAdvert(s *liveSeg) {
-	for _, id := range e.order {
-		p := e.peers[id]
-		if !p.lp.seen[s.key] {
+	for i := range s.peers {
+		sp := &s.peers[i]
+		if !sp.seen {
 			continue
 		}
-		bits := p.lp.chunks[s.key]
-		if slices.ContainsFunc(s.newChunks, func(c int) bool { return !bits.Has(c) }) {
-			e.send(p, wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: s.have.Bytes()})
+		if slices.ContainsFunc(s.newChunks, func(c int) bool { return !sp.bits.Has(c) }) {
+			e.send(e.live.slots[i], wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: s.have.Bytes()})
 		}
 	}
 }
@@ -301,10 +294,8 @@ func (e *Engine) onLiveReject(p *peer, m wire.LiveReject, now time.Time) {
 	}
 	switch m.Reason {
 	case wire.RejectNotHave:
-		if bits := p.lp.chunks[k]; s != nil && c < s.n && bits.Has(c) {
-			bits.Clear(c)
-			p.lp.chunks[k] = bits
-			s.avail[c]--
+		if s != nil && c < s.n {
+			s.lose(p, c)
 		}
 	case wire.RejectTooMany, wire.RejectChoked:
 		p.lp.busyUntil = now.Add(liveBusyBackoff)
@@ -324,5 +315,6 @@ func (e *Engine) cancelLive(s *liveSeg, c int, now time.Time) {
 	if _, ok := p.lp.out[a]; ok {
 		delete(p.lp.out, a)
 		e.send(p, wire.LiveCancel{ChunkAddr: a})
+		e.live.touch(p)
 	}
 }
