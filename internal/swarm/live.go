@@ -30,7 +30,10 @@ type liveSeg struct {
 	ready   bool
 	readyAt time.Time
 	wanted  bool // this node fetches it
-	gaveUp  bool // the playhead passed it before it was ready
+	// startable: learnt of at least its duration (less liveStartSlack)
+	// before its deadline, so playback can start with it (live_start.go)
+	startable bool
+	gaveUp    bool // the playhead passed it before it was ready
 
 	avail []int     // per chunk: connected peers known to hold it
 	peers []segPeer // per peer slot: what it holds, whether it knows s (live_slots.go)
@@ -94,6 +97,7 @@ type liveState struct {
 	arrival uint64 // serve-queue arrival counter
 
 	ready, late, missed int
+	started             bool // a wanted segment is ready (live_start.go)
 }
 
 // livePeer is the live-mode part of a peer.
@@ -165,6 +169,7 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 	s.jitter = time.Duration(e.rng.Int64N(int64(liveOriginLead)))
 	s.originAim = originAimOf(s, l, now)
 	s.wanted = l.wants(a.Rendition) && now.Before(s.end().Add(l.cfg.TargetLatency))
+	s.startable = s.deadline(l).Sub(now) >= a.Duration-liveStartSlack
 	l.chunkSize = int(a.ChunkSize)
 	w := l.window(a.Rendition)
 	i, _ := slices.BinarySearchFunc(w.segs, s, func(x, y *liveSeg) int {
@@ -174,6 +179,7 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 	for len(w.segs) > l.cfg.WindowSegments {
 		e.evict(w, now)
 	}
+	e.trimStart(w, now)
 	return s
 }
 

@@ -258,7 +258,13 @@ func TestLiveDeterministic(t *testing.T) {
 	}
 }
 
-func TestLiveLateJoinerStartsAtPlayhead(t *testing.T) {
+// TestLiveLateJoinerStartsAtFirstStartable: a viewer joining a running
+// channel learns the whole window; it fetches neither the segment at the
+// playhead nor any other it could not play from its start on time, and
+// starts with the oldest one whose deadline is at least a segment's
+// duration (less liveStartSlack) away, from peers, then plays every later
+// one on time.
+func TestLiveLateJoinerStartsAtFirstStartable(t *testing.T) {
 	const segs, join = 40, 30
 	h, ids := liveSwarm(t, 4, lhSegSize, 2*lhRate, 2*lhRate, 5)
 	h.runSegments(join)
@@ -267,29 +273,33 @@ func TestLiveLateJoinerStartsAtPlayhead(t *testing.T) {
 	for _, id := range append([]PeerID{"bcast"}, ids...) {
 		h.connect("late", id)
 	}
-	playhead := h.now.Add(-lhLatency)
-	first := uint64(playhead.Sub(epoch) / lhSegDur) // the segment the playhead is in
-	if w := late.eng.LiveSegments(0); len(w) == 0 || w[0].Sequence >= first {
-		t.Fatalf("late joiner's window %v does not reach behind the playhead segment %d; test proves nothing", w, first)
+	// deadline(k) = epoch + k·D + latency ≥ now + D − slack
+	earliest := h.now.Add(lhSegDur - liveStartSlack - lhLatency).Sub(epoch)
+	first := uint64((earliest + lhSegDur - 1) / lhSegDur)
+	if w := late.eng.LiveSegments(0); len(w) == 0 || w[0].Sequence+1 >= first {
+		t.Fatalf("late joiner's window %v does not reach two segments behind the first startable %d; test proves nothing", w, first)
 	}
 	h.runSegments(segs)
 	for k := range late.ready {
 		if k.seq < first {
-			t.Errorf("late joiner fetched segment %d behind the playhead segment %d", k.seq, first)
+			t.Errorf("late joiner fetched segment %d before the first startable %d", k.seq, first)
 		}
 	}
 	for _, line := range h.trace {
-		for seq := uint64(0); seq < first; seq++ {
-			if strings.Contains(line, " late ") && strings.HasSuffix(line, fmt.Sprintf("fetch-segment 0/%d", seq)) {
+		if !strings.Contains(line, " late ") {
+			continue
+		}
+		for seq := range first {
+			if strings.HasSuffix(line, fmt.Sprintf("fetch-segment 0/%d", seq)) {
 				t.Errorf("late joiner asked the origin for old segment %d: %s", seq, line)
 			}
 		}
 	}
 	if _, ok := late.ready[segKey{0, first}]; !ok {
-		t.Errorf("late joiner never got the playhead segment %d", first)
+		t.Fatalf("late joiner never got the first startable segment %d", first)
 	}
-	h.checkContinuity(t, first+2, segs, "late")
-	t.Logf("joined at %v: playhead segment %d ready after %v",
+	h.checkContinuity(t, first, segs, "late")
+	t.Logf("joined at %v: segment %d ready after %v",
 		h.nodes["late"].joined.Sub(epoch), first, late.ready[segKey{0, first}].Sub(late.joined))
 }
 

@@ -266,6 +266,7 @@ func (e *Engine) segmentReady(s *liveSeg, now time.Time) {
 	s.ready, s.readyAt = true, now
 	l := e.live
 	if s.wanted {
+		l.started = true
 		l.ready++
 		if now.After(s.deadline(l)) {
 			l.late++
