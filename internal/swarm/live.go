@@ -91,10 +91,11 @@ type liveState struct {
 	originTime     time.Duration // EWMA of origin fetch durations
 	chunkSize      int           // of the newest announcement, for pipeline sizing
 
-	slots   []*peer // by livePeer.slot; nil when free
-	up      uploadState
-	push    pushState
-	arrival uint64 // serve-queue arrival counter
+	slots      []*peer // by livePeer.slot; nil when free
+	advertTurn int     // slot where the next advert round starts
+	up         uploadState
+	push       pushState
+	arrival    uint64 // serve-queue arrival counter
 
 	ready, late, missed int
 	started             bool // a wanted segment is ready (live_start.go)

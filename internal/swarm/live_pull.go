@@ -33,6 +33,9 @@ const (
 	// Pipeline bounds, in chunks, around one second of the peer's rate.
 	minLivePipeline = 4
 	maxLivePipeline = 64
+	// liveAdvertHolders is how many holders of a new chunk a peer lacking
+	// it should hear of from its neighbours (see advertQuota).
+	liveAdvertHolders = 3
 	// liveOriginRetry is the first back-off after a failed origin fetch;
 	// it doubles per failure.
 	liveOriginRetry = 250 * time.Millisecond

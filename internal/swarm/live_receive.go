@@ -248,17 +248,46 @@ func (e *Engine) flushAdverts() {
 	l.adverts = l.adverts[:0]
 }
 
-// sendAdvert sends s's map to the peers that lack a chunk of s.newChunks.
+// sendAdvert sends s's map to some of the peers that lack a chunk of
+// s.newChunks, taken in turn over the peer slots: all of them while few of
+// our peers hold the chunks, fewer as more do (see advertQuota). Telling
+// every peer of every chunk cost each viewer one message per chunk per
+// peer, most of a large swarm's traffic and CPU (docs/live.md, "Adverts").
 func (e *Engine) sendAdvert(s *liveSeg) {
+	l := e.live
+	lacking := make([]int, 0, len(s.peers))
 	for i := range s.peers {
 		sp := &s.peers[i]
-		if !sp.seen {
-			continue
-		}
-		if slices.ContainsFunc(s.newChunks, func(c int) bool { return !sp.bits.Has(c) }) {
-			e.send(e.live.slots[i], wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: s.have.Bytes()})
+		if sp.seen && slices.ContainsFunc(s.newChunks, func(c int) bool { return !sp.bits.Has(c) }) {
+			lacking = append(lacking, i)
 		}
 	}
+	if len(lacking) == 0 {
+		return
+	}
+	quota := advertQuota(s, len(lacking))
+	start, _ := slices.BinarySearch(lacking, l.advertTurn)
+	have := s.have.Bytes()
+	for k := range quota {
+		i := lacking[(start+k)%len(lacking)]
+		e.send(l.slots[i], wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: have})
+		l.advertTurn = i + 1
+	}
+}
+
+// advertQuota returns how many of the lacking peers to tell of a round of
+// new chunks of s. A peer lacking a chunk needs to hear of a few holders,
+// not of all: when A of our peers hold the rarest new chunk, a lacking
+// peer has about A holders among its own peers too, so each holder tells
+// each lacking peer with probability liveAdvertHolders/(A+1), and a
+// lacking peer hears of about liveAdvertHolders of them.
+func advertQuota(s *liveSeg, lacking int) int {
+	a := s.n
+	for _, c := range s.newChunks {
+		a = min(a, s.avail[c])
+	}
+	q := (lacking*liveAdvertHolders + a) / (a + 1) // ceil(lacking·H/(A+1))
+	return min(q, lacking)
 }
 
 // segmentReady marks s complete and reports it.
