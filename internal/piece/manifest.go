@@ -7,6 +7,14 @@ type File struct {
 	Size int64
 }
 
+// TagSize is the length of a Tag.
+const TagSize = 16
+
+// Tag is the AES-GCM authentication tag of one piece of sealed (private,
+// encrypted) content: the piece's hash is over its ciphertext, and the tag
+// lets a member that holds the content key check that the key opens it.
+type Tag [TagSize]byte
+
 // Manifest describes static content: a single file or a folder. Pieces span
 // file boundaries: the content is the concatenation of Files in order, cut
 // into PieceSize pieces (the last one may be shorter).
@@ -15,8 +23,16 @@ type Manifest struct {
 	Dir       bool   // true: a folder named Name holding Files; false: one file, Files[0].Path == Name
 	PieceSize int64  // power of two, 16 KiB .. 16 MiB
 	Files     []File // at least one; a single file has Path == Name
-	Pieces    []Hash // SHA-256 of each piece
+	Pieces    []Hash // SHA-256 of each piece (of its ciphertext when the content is sealed)
+	// Tags, when set, mark the content as sealed (docs/private.md): each
+	// piece is AES-256-GCM ciphertext under a key only members get, and
+	// Tags[i] is piece i's tag. Nil for public content; otherwise exactly
+	// one per piece.
+	Tags []Tag
 }
+
+// Sealed reports whether the content is encrypted (Tags is set).
+func (m *Manifest) Sealed() bool { return len(m.Tags) > 0 }
 
 // Length returns the total content length in bytes.
 func (m *Manifest) Length() int64 {

@@ -15,6 +15,7 @@ const (
 	manifestMagic   = "SHMF"
 	manifestVersion = 1
 	flagDir         = 1 << 0
+	flagSealed      = 1 << 1
 	minFileLen      = 3 // shortest file entry: path length, one path byte, size
 )
 
@@ -24,12 +25,15 @@ const (
 //	magic    4 bytes "SHMF"
 //	version  1 byte, 1
 //	name     uvarint byte length, UTF-8 bytes
-//	flags    1 byte: bit 0 set for a folder (Dir), other bits zero
+//	flags    1 byte: bit 0 set for a folder (Dir), bit 1 for sealed
+//	         content (Tags), other bits zero
 //	piece    uvarint PieceSize
 //	files    uvarint count, then for each file:
 //	         uvarint path byte length, path bytes, uvarint size
 //	pieces   uvarint count, then count 32-byte SHA-256 digests
+//	tags     only when flags bit 1 is set: one 16-byte tag per piece
 //
+// Public content (no Tags) encodes exactly as before sealing existed.
 // Every uvarint is the minimal unsigned LEB128 form of encoding/binary.
 // Each valid manifest has exactly one encoding; Encode of a manifest that
 // fails Validate is not guaranteed to be accepted by ParseManifest.
@@ -42,6 +46,9 @@ func (m *Manifest) Encode() []byte {
 	if m.Dir {
 		flags |= flagDir
 	}
+	if m.Sealed() {
+		flags |= flagSealed
+	}
 	b = append(b, flags)
 	b = binary.AppendUvarint(b, uint64(m.PieceSize))
 	b = binary.AppendUvarint(b, uint64(len(m.Files)))
@@ -52,6 +59,9 @@ func (m *Manifest) Encode() []byte {
 	b = binary.AppendUvarint(b, uint64(len(m.Pieces)))
 	for _, h := range m.Pieces {
 		b = append(b, h[:]...)
+	}
+	for _, t := range m.Tags {
+		b = append(b, t[:]...)
 	}
 	return b
 }
@@ -64,7 +74,7 @@ func (m *Manifest) encodedLen() int {
 		n += stringLen(f.Path) + uvarintLen(uint64(f.Size))
 	}
 	n += uvarintLen(uint64(len(m.Pieces))) + len(m.Pieces)*len(Hash{})
-	return n
+	return n + len(m.Tags)*TagSize
 }
 
 func appendString(b []byte, s string) []byte {
@@ -99,10 +109,14 @@ func ParseManifest(b []byte) (*Manifest, error) {
 	d.header()
 	m := &Manifest{}
 	m.Name = d.string(maxNameLen, "name")
-	m.Dir = d.flags()
+	flags := d.flags()
+	m.Dir = flags&flagDir != 0
 	m.PieceSize = d.int64("piece size")
 	m.Files = d.files()
 	m.Pieces = d.pieces()
+	if flags&flagSealed != 0 {
+		m.Tags = d.tags(len(m.Pieces))
+	}
 	if d.err == nil && d.off != len(b) {
 		d.fail("%d trailing bytes", len(b)-d.off)
 	}
@@ -197,21 +211,21 @@ func (d *decoder) string(limit int, what string) string {
 	return s
 }
 
-func (d *decoder) flags() bool {
+func (d *decoder) flags() byte {
 	if d.err != nil {
-		return false
+		return 0
 	}
 	if d.remaining() < 1 {
 		d.fail("truncated flags")
-		return false
+		return 0
 	}
 	f := d.b[d.off]
-	if f&^flagDir != 0 {
+	if f&^(flagDir|flagSealed) != 0 {
 		d.fail("unknown flags %#02x", f)
-		return false
+		return 0
 	}
 	d.off++
-	return f&flagDir != 0
+	return f
 }
 
 func (d *decoder) files() []File {
@@ -249,4 +263,20 @@ func (d *decoder) pieces() []Hash {
 		d.off += copy(pieces[i][:], d.b[d.off:])
 	}
 	return pieces
+}
+
+// tags reads one tag per piece of sealed content.
+func (d *decoder) tags(n int) []Tag {
+	if d.err != nil {
+		return nil
+	}
+	if n == 0 || n > d.remaining()/TagSize {
+		d.fail("%d piece tags do not fit in %d bytes", n, d.remaining())
+		return nil
+	}
+	tags := make([]Tag, n)
+	for i := range tags {
+		d.off += copy(tags[i][:], d.b[d.off:])
+	}
+	return tags
 }

@@ -82,6 +82,7 @@ func TestIDCommitsToEveryField(t *testing.T) {
 		"size":       func(m *Manifest) { m.Files[0].Size++ },
 		"file order": func(m *Manifest) { m.Files[0], m.Files[1] = m.Files[1], m.Files[0] },
 		"hash":       func(m *Manifest) { m.Pieces[1][31] ^= 1 },
+		"sealing":    func(m *Manifest) { m.Tags = fakeTags(len(m.Pieces)) },
 	}
 	want := base().ID()
 	if again := base().ID(); again != want {
@@ -93,6 +94,28 @@ func TestIDCommitsToEveryField(t *testing.T) {
 		if got := m.ID(); got == want {
 			t.Errorf("changing %s kept ID %s, want a different one", name, got)
 		}
+	}
+}
+
+// TestSealedEncoding checks what sealing adds to an encoding: flag bit 1
+// and the tags after the piece hashes; and that a changed tag changes the ID.
+func TestSealedEncoding(t *testing.T) {
+	m := goldenManifest()
+	m.Tags = []Tag{{1}, {2}}
+	want := cat(goldenEncoding()[:11], []byte{flagSealed}, goldenEncoding()[12:], m.Tags[0][:], m.Tags[1][:])
+	if got := m.Encode(); !bytes.Equal(got, want) {
+		t.Fatalf("Encode() = %x, want %x", got, want)
+	}
+	if m.ID() == goldenManifest().ID() {
+		t.Error("sealing kept the golden ID, want a different one")
+	}
+	id := m.ID()
+	m.Tags[1][15] ^= 1
+	if m.ID() == id {
+		t.Error("changing a tag kept the ID, want a different one")
+	}
+	if !m.Sealed() || goldenManifest().Sealed() {
+		t.Errorf("Sealed() = %v for a sealed manifest and %v for a public one, want true and false", m.Sealed(), goldenManifest().Sealed())
 	}
 }
 
@@ -134,7 +157,11 @@ var parseManifestTests = []struct {
 	{"non-minimal name length", cat(header, []byte{0x85, 0x00}, []byte("a.txt"), []byte{0}, uv(MinPieceSize), goldFiles, goldRest), "non-minimal"},
 	{"name length past the end", cat(header, uv(100), []byte("a.txt")), "truncated name"},
 	{"name too long", cat(header, uv(256), bytes.Repeat([]byte("n"), 256)), "limit 255"},
-	{"unknown flag", cat(header, str("a.txt"), []byte{2}, uv(MinPieceSize), goldFiles, goldRest), "unknown flags"},
+	{"unknown flag", cat(header, str("a.txt"), []byte{4}, uv(MinPieceSize), goldFiles, goldRest), "unknown flags"},
+	{"sealed without tags", cat(header, str("a.txt"), []byte{2}, uv(MinPieceSize), goldFiles, goldRest), "2 piece tags do not fit in 0 bytes"},
+	{"sealed, a tag short", cat(header, str("a.txt"), []byte{2}, uv(MinPieceSize), goldFiles, goldRest, make([]byte, 31)), "do not fit in 31 bytes"},
+	{"sealed, a tag too many", cat(header, str("a.txt"), []byte{2}, uv(MinPieceSize), goldFiles, goldRest, make([]byte, 48)), "16 trailing bytes"},
+	{"sealed, no pieces", cat(header, str("a.txt"), []byte{2}, uv(MinPieceSize), goldFiles, uv(0), make([]byte, 16)), "0 piece tags"},
 	{"no flags", cat(header, str("a.txt")), "truncated flags"},
 	{"non-minimal piece size", cat(header, str("a.txt"), []byte{0}, []byte{0x80, 0x80, 0x81, 0x00}, goldFiles, goldRest), "non-minimal"},
 	{"piece size past int64", cat(header, str("a.txt"), []byte{0}, uv(1<<63), goldFiles, goldRest), "too large"},

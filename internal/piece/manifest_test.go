@@ -17,6 +17,22 @@ func fakePieces(n int64) []Hash {
 	return p
 }
 
+// fakeTags returns n distinct piece tags.
+func fakeTags(n int) []Tag {
+	t := make([]Tag, n)
+	for i := range t {
+		h := HashBytes(binary.AppendUvarint([]byte("tag"), uint64(i)))
+		copy(t[i][:], h[:])
+	}
+	return t
+}
+
+// sealed returns m with a fake tag per piece, as sealed content has.
+func sealed(m *Manifest) *Manifest {
+	m.Tags = fakeTags(len(m.Pieces))
+	return m
+}
+
 // newManifest returns a manifest with the right number of (fake) pieces.
 func newManifest(name string, dir bool, pieceSize int64, files ...File) *Manifest {
 	m := &Manifest{Name: name, Dir: dir, PieceSize: pieceSize, Files: files}
@@ -48,6 +64,8 @@ func validManifests() []struct {
 		{"longest name and path", newManifest(strings.Repeat("n", 255), true, MinPieceSize,
 			File{strings.Repeat("p/", 2047) + "pp", 9})},
 		{"large file", newManifest("big.iso", false, MaxPieceSize, File{"big.iso", 1 << 40})},
+		{"sealed single file", sealed(newManifest("secret.bin", false, MinPieceSize, File{"secret.bin", 100000}))},
+		{"sealed folder", sealed(newManifest("vault", true, 64<<10, File{"a", 70000}, File{"b/empty", 0}, File{"c", 1}))},
 	}
 }
 
@@ -120,6 +138,8 @@ func invalidManifests() []invalidManifest {
 		{"too many pieces", withPieces(2), "want 1"},
 		{"too many files", &Manifest{Name: "f", Dir: true, PieceSize: MinPieceSize,
 			Files: make([]File, MaxFiles+1)}, "files"},
+		{"a tag short", withTags(newManifest("s", false, MinPieceSize, File{"s", 3 * MinPieceSize}), 2), "2 piece tags for 3 pieces"},
+		{"a tag too many", withTags(single("s"), 2), "2 piece tags for 1 pieces"},
 	}
 }
 
@@ -130,6 +150,12 @@ func TestValidateRejectsInvalid(t *testing.T) {
 			t.Errorf("%s: Validate() = %v, want ErrBadManifest mentioning %q", tt.name, err, tt.want)
 		}
 	}
+}
+
+// withTags returns m with n fake piece tags.
+func withTags(m *Manifest, n int) *Manifest {
+	m.Tags = fakeTags(n)
+	return m
 }
 
 func unhashedSingle(name string, size int64) *Manifest {

@@ -28,8 +28,9 @@ var ErrBadManifest = errors.New("piece: bad manifest")
 // "", "." or ".." element, backslash or NUL; no path repeats or is a
 // directory prefix of another; sizes are non-negative and add up to a
 // positive Length; PieceSize is a power of two in [MinPieceSize,
-// MaxPieceSize]; there are ⌈Length/PieceSize⌉ pieces; and the encoding fits
-// in MaxManifestSize. Errors wrap ErrBadManifest.
+// MaxPieceSize]; there are ⌈Length/PieceSize⌉ pieces; Tags is empty or
+// holds one tag per piece; and the encoding fits in MaxManifestSize. Errors
+// wrap ErrBadManifest.
 func (m *Manifest) Validate() error {
 	if err := checkElement(m.Name); err != nil {
 		return fmt.Errorf("%w: name %s: %v", ErrBadManifest, quoteShort(m.Name), err)
@@ -49,6 +50,9 @@ func (m *Manifest) Validate() error {
 	if want := ceilDiv(length, ps); int64(len(m.Pieces)) != want {
 		return fmt.Errorf("%w: %d piece hashes for %d bytes in %d-byte pieces, want %d",
 			ErrBadManifest, len(m.Pieces), length, ps, want)
+	}
+	if len(m.Tags) > 0 && len(m.Tags) != len(m.Pieces) {
+		return fmt.Errorf("%w: %d piece tags for %d pieces", ErrBadManifest, len(m.Tags), len(m.Pieces))
 	}
 	if n := m.encodedLen(); n > MaxManifestSize {
 		return fmt.Errorf("%w: encoding of %d bytes, limit %d", ErrBadManifest, n, MaxManifestSize)

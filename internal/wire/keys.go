@@ -2,9 +2,10 @@ package wire
 
 import "encoding/binary"
 
-// KeysProtocolID is the libp2p protocol on which a member asks a private
-// live channel's broadcaster for content keys: the member sends one Auth,
-// the broadcaster answers one Keys and closes the stream.
+// KeysProtocolID is the libp2p protocol on which a member asks the owner of
+// private content (a live channel's broadcaster, a file's sharer) for
+// content keys: the member sends one Auth, the owner answers one Keys and
+// closes the stream.
 const KeysProtocolID = "/shoal/keys/1"
 
 // MaxEpochKeys is the most keys one Keys message carries.
@@ -25,7 +26,8 @@ type EpochKey struct {
 	Key   [32]byte
 }
 
-// Keys answers a key request.
+// Keys answers a key request. For a file share it carries rotation 0 and
+// its one content key as epoch 0 (no key when the share is not sealed).
 //
 // Encoding: u8 status (0..KeysDenied), u64 the broadcaster's clock (unix
 // ms), u32 rotation (seconds), u8 key count (0..MaxEpochKeys, 0 unless
