@@ -57,6 +57,11 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %-14s %s\n", c.name, c.args, c.summary)
 	}
 	fmt.Fprintln(w)
+	fmt.Fprintln(w, `Private content (docs/private.md): share or broadcast with --private, issue`)
+	fmt.Fprintln(w, `member tokens with "shoal token", get or watch with --token-file. Content is`)
+	fmt.Fprintln(w, `encrypted; "shoal share --private --export DIR" also writes the encrypted`)
+	fmt.Fprintln(w, `files to DIR for a web seed (--origin) to serve.`)
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, `Run "shoal COMMAND -h" for a command's flags.`)
 }
 

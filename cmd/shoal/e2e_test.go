@@ -242,6 +242,7 @@ func TestBadInputs(t *testing.T) {
 		{"share two paths", []string{"share", dir, dir}, exitUsage, "want exactly one PATH"},
 		{"share empty folder", []string{"share", dir, "--tracker", "http://127.0.0.1:9/announce"}, exitError, "no content to share"},
 		{"bad size", []string{"share", dir, "--max-upload", "fast"}, exitUsage, "not a size"},
+		{"export without private", []string{"share", file, "--export", dir}, exitUsage, "--export needs --private"},
 		{"unreachable tracker", []string{"get", "shoal:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa?tr=http://127.0.0.1:1/announce"}, exitError, "unreachable"},
 		{"tracker port in use", []string{"tracker", "--listen", busy}, exitError, "listen on " + busy},
 	}

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"crypto/ed25519"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -122,4 +125,85 @@ func (p *privateFlags) shareAccess(dataDir string) (*node.AccessConfig, []byte, 
 	}
 	pub := priv.Public().(ed25519.PublicKey)
 	return &node.AccessConfig{Key: pub, Owner: priv, RevokedFile: p.revoked}, pub, nil
+}
+
+// contentKeysDir is the folder, inside --data, holding the content key of
+// each private share, named by the plaintext manifest's ID.
+const contentKeysDir = "content-keys"
+
+// sealShare encrypts a private share (docs/private.md) under its content
+// key and returns the manifest to share; with export set it also writes
+// the ciphertext there for a web seed. acc gets the key.
+func sealShare(ctx context.Context, e *env, path string, plain *piece.Manifest, dataDir, export string, acc *node.AccessConfig) (*piece.Manifest, error) {
+	key, err := loadContentKey(dataDir, plain.ID())
+	if err != nil {
+		return nil, err
+	}
+	bar := newBar(e, plain.Length(), "encrypting")
+	m, err := node.SealContent(ctx, path, plain, key, export, func(done, _ int64) { bar.Set64(done) })
+	bar.Finish()
+	if err != nil {
+		return nil, err
+	}
+	acc.ContentKey = &key
+	if export != "" {
+		fmt.Fprintf(e.stderr, "encrypted copy for web seeds: %s (serve it at the --origin URL)\n", filepath.Join(export, m.Name))
+	}
+	return m, nil
+}
+
+// loadContentKey returns the content key of the plaintext content plain
+// kept in dir, drawing and keeping a new one (mode 0600) the first time:
+// sharing the same content again gives the same key, so the same link. A
+// key belongs to one plaintext manifest only (its piece size and every
+// byte), which is what makes the per-piece nonces safe. With no dir, the
+// key lives as long as the process.
+func loadContentKey(dir string, plain piece.ID) (access.Key, error) {
+	if dir == "" {
+		return access.NewContentKey(), nil
+	}
+	path := filepath.Join(dir, contentKeysDir, plain.String()+".key")
+	for range 2 {
+		raw, err := os.ReadFile(path)
+		if err == nil {
+			b, err := hex.DecodeString(strings.TrimSpace(string(raw)))
+			if err != nil || len(b) != len(access.Key{}) {
+				return access.Key{}, fmt.Errorf("content key %s: want %d hex-encoded bytes", path, len(access.Key{}))
+			}
+			return access.Key(b), nil
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return access.Key{}, fmt.Errorf("content key: %w", err)
+		}
+		if err := newContentKeyFile(path); err != nil && !errors.Is(err, os.ErrExist) {
+			return access.Key{}, fmt.Errorf("content key: %w", err)
+		}
+	}
+	return access.Key{}, fmt.Errorf("content key %s: cannot be read back", path)
+}
+
+// newContentKeyFile writes a new random key to path unless a file is
+// there already (os.ErrExist): written aside, then linked into place, so
+// no reader ever sees half a key.
+func newContentKeyFile(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	key := access.NewContentKey()
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".key-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.WriteString(hex.EncodeToString(key[:]) + "\n")
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Link(tmp.Name(), path)
 }

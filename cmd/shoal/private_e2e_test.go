@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -103,15 +106,26 @@ func watchRefuses(t *testing.T, data, raw string, link piece.Link) {
 	}
 }
 
-// TestPrivateShareGet shares a file with --private: a member with a token
-// gets it; a downloader without one is refused at once.
+// TestPrivateShareGet shares a file with --private and --export: a member
+// with a token gets it, from the sharer and the web seed serving the
+// export, which holds only ciphertext; a downloader without one is refused
+// at once. Sharing again with the same data folder gives the same link.
 func TestPrivateShareGet(t *testing.T) {
-	dir, data := t.TempDir(), t.TempDir()
+	dir, data, export := t.TempDir(), t.TempDir(), t.TempDir()
 	want := writeRandomFile(t, filepath.Join(dir, "secret.bin"), 300_000, 9)
-	link := startShare(t, filepath.Join(dir, "secret.bin"), "--private", "--data", data)
-	if l, err := piece.ParseLink(link); err != nil || !l.Private || len(l.Key) != ed25519.PublicKeySize {
+	web := httptest.NewServer(http.FileServer(http.Dir(export)))
+	defer web.Close()
+	share := []string{"--private", "--data", data, "--export", export, "--origin", web.URL + "/secret.bin"}
+	link := startShare(t, filepath.Join(dir, "secret.bin"), share...)
+	l, err := piece.ParseLink(link)
+	if err != nil || !l.Private || len(l.Key) != ed25519.PublicKeySize {
 		t.Fatalf("share printed %q (%v), want a private link with a key", link, err)
 	}
+	code, sealed := httpGet(t, web.URL+"/secret.bin")
+	if code != http.StatusOK || len(sealed) != len(want) || bytes.Contains(sealed, want[1000:1032]) {
+		t.Fatalf("web seed: status %d, %d bytes; want the %d-byte ciphertext, no plaintext in it", code, len(sealed), len(want))
+	}
+	checkContentKeyFile(t, data)
 	tokenFile := issueToken(t, "--data", data, "--link", link, "--member", "alice")
 	out := filepath.Join(dir, "out")
 	cmd := exec.Command(shoalBin, "get", link, "--out", out, "--listen", "127.0.0.1:0", "--token-file", tokenFile)
@@ -123,16 +137,100 @@ func TestPrivateShareGet(t *testing.T) {
 	if got, err := os.ReadFile(filepath.Join(out, "secret.bin")); err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("downloaded copy differs (err %v)", err)
 	}
+	if again := startShare(t, filepath.Join(dir, "secret.bin"), share...); !strings.HasPrefix(again, link[:strings.Index(link, "?")+1]) {
+		t.Errorf("sharing again with the same data folder: got link %q, want the same content ID as %q", again, link)
+	}
 	code, _, errText := runShoal(t, "get", link, "--out", filepath.Join(dir, "out2"), "--listen", "127.0.0.1:0")
 	if code != exitUsage || !strings.Contains(errText, "the content is private") {
 		t.Fatalf("get without a token: exit %d, %q", code, errText)
 	}
 	// A link edited to drop pv=1 does not help: the sharer refuses the
 	// handshake and says why.
-	l, _ := piece.ParseLink(link)
 	l.Private = false
 	code, _, errText = runShoal(t, "get", l.String(), "--out", filepath.Join(dir, "out3"), "--listen", "127.0.0.1:0")
 	if code != exitError || !strings.Contains(errText, "a member token is required") {
 		t.Fatalf("get of the edited link: exit %d, %q", code, errText)
+	}
+}
+
+// checkContentKeyFile checks that the data folder keeps exactly one
+// content key, readable by its owner only.
+func checkContentKeyFile(t *testing.T, data string) {
+	t.Helper()
+	keys, _ := filepath.Glob(filepath.Join(data, contentKeysDir, "*.key"))
+	if len(keys) != 1 {
+		t.Fatalf("content keys in the data folder: %v, want one", keys)
+	}
+	if fi, err := os.Stat(keys[0]); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("content key file %s: %v, mode %v; want 0600", keys[0], err, fi.Mode().Perm())
+	}
+}
+
+// TestPrivateGetResumesAfterSIGKILL kills a member's download of private
+// content once part of it is stored, then runs it again: the pieces on
+// disk (plaintext) are verified again through the seal and kept, and the
+// result is the original.
+func TestPrivateGetResumesAfterSIGKILL(t *testing.T) {
+	dir, data := t.TempDir(), t.TempDir()
+	const size, pieceSize = 6 << 20, 64 << 10
+	want := writeRandomFile(t, filepath.Join(dir, "src", "image.iso"), size, 7)
+	link := startShare(t, filepath.Join(dir, "src", "image.iso"), "--private", "--data", data, "--max-upload", "3MB", "--piece-size", "65536")
+	tokenFile := issueToken(t, "--data", data, "--link", link, "--member", "alice")
+	out := filepath.Join(dir, "out")
+	cmd := exec.Command(shoalBin, "get", link, "--out", out, "--listen", "127.0.0.1:0", "--token-file", tokenFile)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	staged := 0
+	for deadline := time.Now().Add(guard); staged < size/pieceSize*2/5 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond) // polling the file system, not synchronising
+		staged = stagedPieces(out, "image.iso", pieceSize)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if _, err := os.Stat(filepath.Join(out, "image.iso")); err == nil {
+		t.Skipf("the download finished before it was killed (%d pieces seen staged)", staged)
+	}
+	again := exec.Command(shoalBin, "get", link, "--out", out, "--listen", "127.0.0.1:0", "--token-file", tokenFile, "-v")
+	var stderr bytes.Buffer
+	again.Stderr = &stderr
+	if err := again.Run(); err != nil {
+		t.Fatalf("resumed get: %v\n%s", err, stderr.String())
+	}
+	if got, err := os.ReadFile(filepath.Join(out, "image.iso")); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("resumed download differs from the original (err %v)", err)
+	}
+	m := regexp.MustCompile(`"resuming download" verified_pieces=([0-9]+)`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("killed with %d pieces stored: the restart verified none\n%s", staged, stderr.String())
+	}
+	if kept, _ := strconv.Atoi(m[1]); kept < staged-8 {
+		t.Fatalf("killed with %d pieces stored: the restart kept %d, want about as many", staged, kept)
+	}
+}
+
+// stagedPieces counts the pieces of a download's staged copy of name that
+// hold data. Pieces are stored whole once verified and holes read as
+// zeros; the content is random, so a stored piece does not start with 64
+// zero bytes.
+func stagedPieces(out, name string, pieceSize int64) int {
+	paths, _ := filepath.Glob(filepath.Join(out, ".shoal-partial", "*", name))
+	if len(paths) != 1 {
+		return 0
+	}
+	f, err := os.Open(paths[0])
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	n := 0
+	buf := make([]byte, 64)
+	for off := int64(0); ; off += pieceSize {
+		if _, err := f.ReadAt(buf, off); err != nil {
+			return n
+		}
+		if len(bytes.Trim(buf, "\x00")) > 0 {
+			n++
+		}
 	}
 }

@@ -26,12 +26,16 @@ func runShare(ctx context.Context, e *env, args []string) error {
 	fs.Var(&maxUp, "max-upload", "cap on upload bytes per second, e.g. 10MB (0: none)")
 	var private privateFlags // --private (private.go)
 	private.register(fs, false)
+	export := fs.String("export", "", "with --private: also write the encrypted content to DIR/NAME for a web seed (--origin) to serve")
 	pos, err := parse(e, fs, verbose, args)
 	if err != nil {
 		return err
 	}
 	if err := private.check(); err != nil {
 		return err
+	}
+	if *export != "" && !private.on {
+		return fmt.Errorf("%w: --export needs --private (public content is served as it is)", errUsage)
 	}
 	acc, key, err := private.shareAccess(*data)
 	if err != nil {
@@ -50,6 +54,11 @@ func runShare(ctx context.Context, e *env, args []string) error {
 	m, err := buildManifest(ctx, e, path, *pieceSize)
 	if err != nil {
 		return err
+	}
+	if private.on { // pieces are encrypted; the link names the sealed manifest
+		if m, err = sealShare(ctx, e, path, m, *data, *export, acc); err != nil {
+			return err
+		}
 	}
 	// Whatever share starts stops when it returns, on error too: the
 	// embedded tracker would otherwise keep the command alive.

@@ -25,8 +25,9 @@ const (
 
 // AccessConfig makes a node's content private (docs/private.md): peers and
 // trackers admit only members, who prove a token the content owner issued;
-// a live channel's segments are sealed under content keys that members
-// fetch from the broadcaster. Zero fields mean the defaults below.
+// a live channel's segments, and the pieces of a file share whose manifest
+// is sealed, are encrypted under content keys that members fetch from the
+// owner. Zero fields mean the defaults below.
 type AccessConfig struct {
 	// Key is the owner's Ed25519 public key, under which tokens are
 	// verified. Default: Live.Key.
@@ -44,6 +45,10 @@ type AccessConfig struct {
 	// is re-read whenever it changes; revoked members are refused at the
 	// handshake and by the key service from then on.
 	RevokedFile string
+	// ContentKey is the key a file share's pieces are sealed under (owner
+	// of sealed content, see SealContent); required when the manifest is
+	// sealed. Members get it from the owner's key service.
+	ContentKey *access.Key
 
 	own access.Token // the token this node proves: Token, or one the owner issued itself
 }
@@ -82,6 +87,10 @@ func (c *Config) fillAccess() error {
 		return fmt.Errorf("%w: key rotation %v: want whole seconds, at least 1s", ErrConfig, ac.Rotation)
 	case ac.RevokedFile != "" && ac.Owner == nil:
 		return fmt.Errorf("%w: only the owner keeps a revocation list", ErrConfig)
+	case ac.ContentKey != nil && (ac.Owner == nil || c.Live != nil):
+		return fmt.Errorf("%w: only the owner of a file share sets ContentKey", ErrConfig)
+	case ac.ContentKey == nil && ac.Owner != nil && c.Manifest != nil && c.Manifest.Sealed():
+		return fmt.Errorf("%w: the manifest is sealed: the owner needs its ContentKey", ErrConfig)
 	}
 	if ac.Token != nil {
 		return c.fillMember(&ac)
@@ -96,6 +105,9 @@ func (c *Config) fillMember(ac *AccessConfig) error {
 	}
 	if c.Live != nil && len(c.Peers) == 0 {
 		return fmt.Errorf("%w: a private channel's viewer needs the broadcaster's peer address (x.pe in the link) to fetch content keys", ErrConfig)
+	}
+	if len(c.Peers) == 0 {
+		return fmt.Errorf("%w: a private file's member needs the owner's peer address (x.pe in the link) to fetch the content key", ErrConfig)
 	}
 	ac.own = *ac.Token
 	return nil
@@ -125,9 +137,10 @@ func (c *Config) fillOwner(ac *AccessConfig) error {
 }
 
 // accessNode is the private part of a node (Config.Access set): the gate
-// every peer passes at the handshake, and on a live channel the key
-// service (owner) or the key client and decryptor (member). A nil
-// *accessNode is a public node; its methods accept that.
+// every peer passes at the handshake, the owner's key service, and on a
+// live channel the member's key client and decryptor (a file member asks
+// for its key once, access_files.go). A nil *accessNode is a public node;
+// its methods accept that.
 type accessNode struct {
 	cfg     *AccessConfig
 	n       *Node
@@ -158,14 +171,14 @@ func newAccessNode(n *Node) *accessNode {
 // owner reports whether this node owns the content.
 func (a *accessNode) owner() bool { return a.cfg.Owner != nil }
 
-// start runs the private parts owned by Node.Run: the key service on a
-// live owner, the key client on a live member.
+// start runs the private parts owned by Node.Run: the key service on an
+// owner, the key client on a live member.
 func (a *accessNode) start(ctx context.Context, l *loop) {
 	switch {
-	case a == nil || a.n.live == nil:
+	case a == nil:
 	case a.owner():
 		a.n.host.SetStreamHandler(keysProtocolID, a.serveKeys)
-	default:
+	case a.n.live != nil:
 		l.go_(func() { a.runKeyClient(ctx, l) })
 	}
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -47,7 +48,7 @@ func (a *accessNode) runKeyClient(ctx context.Context, l *loop) {
 			t.Reset(retry)
 			retry = min(2*retry, keysRetryMax)
 		case resp.Status != wire.KeysOK:
-			l.send(evFatal{err: refusal(resp.Status, a.cfg.own.Member)})
+			l.send(evFatal{err: refusal(resp.Status, a.cfg.own.Member, "the broadcaster refused content keys")})
 			return
 		default:
 			retry, failures = keysRetryMin, 0
@@ -57,15 +58,16 @@ func (a *accessNode) runKeyClient(ctx context.Context, l *loop) {
 	}
 }
 
-// refusal turns a refused key request into the node's error.
-func refusal(status uint8, member string) error {
+// refusal turns a refused key request into the node's error; what says
+// who refused what.
+func refusal(status uint8, member, what string) error {
 	switch status {
 	case wire.KeysExpired:
-		return fmt.Errorf("node: the broadcaster refused content keys: token of %q expired (ask for a new one): %w", member, access.ErrExpired)
+		return fmt.Errorf("node: %s: token of %q expired (ask for a new one): %w", what, member, access.ErrExpired)
 	case wire.KeysRevoked:
-		return fmt.Errorf("node: the broadcaster refused content keys: %w: %q", ErrRevoked, member)
+		return fmt.Errorf("node: %s: %w: %q", what, ErrRevoked, member)
 	}
-	return fmt.Errorf("node: the broadcaster refused content keys: the token is not valid for this channel: %w", access.ErrBadSignature)
+	return fmt.Errorf("node: %s: the token is not valid for this content: %w", what, access.ErrBadSignature)
 }
 
 // nextKeyFetch returns how long to wait before asking for keys again: until
@@ -87,10 +89,10 @@ func nextKeyFetch(resp wire.Keys, jitter float64) time.Duration {
 	return max(wake.Sub(now), keysMinWait)
 }
 
-// fetchKeys asks the link's peers (the broadcaster) for keys, one after the
+// fetchKeys asks the link's peers (the owner) for keys, one after the
 // other until one answers.
 func (a *accessNode) fetchKeys(ctx context.Context) (wire.Keys, error) {
-	var err error
+	err := errors.New("node: keys: no peer address of the owner")
 	seen := make(map[peer.ID]bool)
 	for _, s := range a.n.cfg.Peers {
 		ai, perr := peer.AddrInfoFromString(s)

@@ -19,8 +19,9 @@ import (
 
 // The owner's key service (docs/private.md): a member opens a stream on
 // keysProtocolID, sends one Auth (a proof for access.PurposeKeys), and gets
-// one Keys: the previous, current and, in the last keyLead of an epoch,
-// next epoch's key; or a refusal.
+// one Keys: on a live channel the previous, current and, in the last
+// keyLead of an epoch, next epoch's key; on a file share its one content
+// key (keysFor); or a refusal.
 const (
 	keysProtocolID = protocol.ID(wire.KeysProtocolID)
 	keysTimeout    = 10 * time.Second
@@ -56,8 +57,10 @@ func (a *accessNode) serveKeys(s network.Stream) {
 
 // grant checks a key request and returns the answer.
 func (a *accessNode) grant(auth wire.Auth, s network.Stream, now time.Time) wire.Keys {
-	rot := a.cfg.Rotation
-	reply := wire.Keys{Now: uint64(now.UnixMilli()), Rotation: uint32(rot / time.Second)}
+	reply := wire.Keys{Now: uint64(now.UnixMilli())}
+	if a.n.live != nil {
+		reply.Rotation = uint32(a.cfg.Rotation / time.Second)
+	}
 	_, err := a.check(auth, access.PurposeKeys, s)
 	switch {
 	case errors.Is(err, access.ErrExpired):
@@ -67,7 +70,7 @@ func (a *accessNode) grant(auth wire.Auth, s network.Stream, now time.Time) wire
 	case err != nil:
 		reply.Status = wire.KeysDenied
 	default:
-		reply.Keys = a.epochKeys(now)
+		reply.Keys = a.keysFor(now)
 	}
 	return reply
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/shoal-p2p/shoal/internal/access"
 	"github.com/shoal-p2p/shoal/internal/piece"
 	"github.com/shoal-p2p/shoal/internal/store"
 )
@@ -26,11 +27,19 @@ type content struct {
 	log  *slog.Logger
 	have piece.Bitfield // verified at start; the engine tracks it afterwards
 
-	mu   sync.Mutex // guards m, stor, dl, done and the space fields
+	mu   sync.Mutex // guards m, stor, dl, done, the key fields and the space fields
 	m    *piece.Manifest
 	stor store.Storage
 	dl   *store.Download
 	done bool
+
+	// Sealed content (access_files.go) is stored as plaintext and seen
+	// through its key: key is nil until known; awaitKey is set on a
+	// private file's member until the owner has answered; locked means
+	// storage waits for the key to be opened.
+	key      *access.Key
+	awaitKey bool
+	locked   bool
 
 	// A full disk (space.go) leaves setup unfinished instead of failing:
 	// spaceErr is why, until the loop takes it; unsaved and unopened are
@@ -42,12 +51,19 @@ type content struct {
 
 func openContent(cfg *Config, log *slog.Logger) (*content, error) {
 	c := &content{cfg: cfg, log: log, m: cfg.Manifest}
+	if ac := cfg.Access; ac != nil {
+		c.key, c.awaitKey = ac.ContentKey, ac.Token != nil
+	}
 	if cfg.SharePath != "" {
 		d, err := store.OpenShare(cfg.SharePath, cfg.Manifest)
 		if err != nil {
 			return nil, fmt.Errorf("node: share %s: %w", cfg.SharePath, err)
 		}
-		c.stor, c.have, c.done = d, piece.FullBitfield(cfg.Manifest.NumPieces()), true
+		c.stor, c.have, c.done = c.sealed(cfg.Manifest, d), piece.FullBitfield(cfg.Manifest.NumPieces()), true
+		if err := checkSealed(cfg.Manifest, c.stor); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("node: share %s: %w", cfg.SharePath, err)
+		}
 		return c, nil
 	}
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
@@ -98,6 +114,13 @@ func (c *content) loadCachedManifest() (*piece.Manifest, error) {
 // the final path is verified and reused; otherwise the staging area is
 // opened and what a previous run left there is verified.
 func (c *content) prepare(m *piece.Manifest) error {
+	if m.Sealed() && c.key == nil {
+		if !c.awaitKey {
+			return errNoKey(c.cfg.Access)
+		}
+		c.locked = true // unlock opens storage once the owner has answered
+		return nil
+	}
 	final := filepath.Join(c.cfg.OutDir, m.Name)
 	if _, err := os.Lstat(final); err == nil {
 		return c.reuseFinal(m, final)
@@ -110,7 +133,12 @@ func (c *content) prepare(m *piece.Manifest) error {
 	if err != nil {
 		return fmt.Errorf("node: open download: %w", err)
 	}
-	have, err := store.Verify(context.Background(), m, dl.Storage(), nil)
+	var stor store.Storage = dl.Storage()
+	if c.cfg.wrapStorage != nil {
+		stor = c.cfg.wrapStorage(stor)
+	}
+	stor = c.sealed(m, stor)
+	have, err := store.Verify(context.Background(), m, stor, nil)
 	if err != nil {
 		dl.Close()
 		return fmt.Errorf("node: verify partial download: %w", err)
@@ -123,10 +151,7 @@ func (c *content) prepare(m *piece.Manifest) error {
 	if have.Count() > 0 {
 		c.log.Info("resuming download", "verified_pieces", have.Count(), "of", m.NumPieces())
 	}
-	c.stor, c.dl, c.have, c.unopened = dl.Storage(), dl, have, false
-	if c.cfg.wrapStorage != nil {
-		c.stor = c.cfg.wrapStorage(c.stor)
-	}
+	c.stor, c.dl, c.have, c.unopened = stor, dl, have, false
 	return nil
 }
 
@@ -135,13 +160,14 @@ func (c *content) reuseFinal(m *piece.Manifest, final string) error {
 	if err != nil {
 		return fmt.Errorf("node: open %s: %w", final, err)
 	}
-	have, err := store.Verify(context.Background(), m, d, nil)
+	stor := c.sealed(m, d)
+	have, err := store.Verify(context.Background(), m, stor, nil)
 	if err != nil || !have.Full() {
 		d.Close()
 		return fmt.Errorf("%w: %s (move it away or choose another --out)", ErrExists, final)
 	}
 	c.log.Info("content already complete on disk", "path", final)
-	c.stor, c.have, c.done = d, have, true
+	c.stor, c.have, c.done = stor, have, true
 	return nil
 }
 
@@ -175,37 +201,6 @@ func (c *content) saveManifest() error {
 	return nil
 }
 
-// takeSpaceErr returns, once, why setting up storage stopped short for
-// lack of space; nil if it did not.
-func (c *content) takeSpaceErr() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	err := c.spaceErr
-	c.spaceErr = nil
-	return err
-}
-
-// finishSetUp does what a full disk left undone: saving the manifest and
-// creating the staging area. An error wrapping store.ErrNoSpace means the
-// disk is still full.
-func (c *content) finishSetUp() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.unsaved {
-		if err := c.saveManifest(); err != nil {
-			return err
-		}
-	}
-	if c.unopened {
-		if err := c.prepare(c.m); err != nil {
-			return err
-		}
-	}
-	err := c.spaceErr
-	c.spaceErr = nil
-	return err
-}
-
 func (c *content) manifest() *piece.Manifest {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -234,11 +229,17 @@ func (c *content) readAt(p []byte, off int64) error {
 	return err
 }
 
-// writePiece stores a verified piece's blocks at content offset off.
-func (c *content) writePiece(off int64, blocks [][]byte) error {
+// writePiece stores verified piece index's blocks at content offset off.
+func (c *content) writePiece(index int, off int64, blocks [][]byte) error {
 	s := c.storage()
 	if s == nil { // the staging area could not be created: the disk is full
 		return fmt.Errorf("node: write piece: %w", store.ErrNoSpace)
+	}
+	if pw, ok := s.(pieceWriter); ok {
+		if err := pw.WritePiece(index, blocks); err != nil {
+			return fmt.Errorf("node: write piece: %w", err)
+		}
+		return nil
 	}
 	for _, b := range blocks {
 		if _, err := s.WriteAt(b, off); err != nil {
@@ -269,7 +270,7 @@ func (c *content) finalize() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("node: reopen %s: %w", final, err)
 	}
-	c.stor, c.done = d, true
+	c.stor, c.done = c.sealed(c.m, d), true
 	return final, nil
 }
 

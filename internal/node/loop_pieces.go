@@ -27,7 +27,7 @@ func (l *loop) verify(a swarm.Verify) {
 		<-l.cpu
 		var err error
 		if ok {
-			err = l.n.content.writePiece(job.off, job.blocks)
+			err = l.n.content.writePiece(job.index, job.off, job.blocks)
 		}
 		l.send(evVerified{index: a.Index, ok: ok, err: err, job: job})
 	})

@@ -199,6 +199,9 @@ func (c *Config) fill() error {
 	if err := c.fillAccess(); err != nil { // private content (access.go)
 		return err
 	}
+	if c.Manifest != nil && c.Manifest.Sealed() && c.Access == nil {
+		return fmt.Errorf("%w: the manifest is sealed: %w", ErrConfig, ErrPrivate)
+	}
 	if len(c.Listen) == 0 {
 		c.Listen = []string{"0.0.0.0:0"}
 	}
@@ -307,6 +310,12 @@ func (n *Node) Run(ctx context.Context) error {
 		wg.Wait()
 		n.content.close()
 	}()
+	// A private file's member gets its content key before the engine
+	// starts: what a previous run stored is verified through it
+	// (access_files.go).
+	if err := n.unlockContent(ctx); err != nil {
+		return err
+	}
 	l := newLoop(n, ctx, &wg)
 	n.host.SetStreamHandler(protocolID, l.handleStream)
 	defer n.host.RemoveStreamHandler(protocolID)

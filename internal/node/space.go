@@ -143,7 +143,7 @@ func (l *loop) onSpace(ev evSpace, now time.Time) {
 	for _, j := range jobs {
 		j.retry = true
 		l.go_(func() {
-			err := l.n.content.writePiece(j.off, j.blocks)
+			err := l.n.content.writePiece(j.index, j.off, j.blocks)
 			l.send(evVerified{index: j.index, ok: true, err: err, job: j})
 		})
 	}
@@ -184,4 +184,35 @@ func (sp *spacePause) pausedReason() string {
 		why = strings.TrimPrefix(se.Error(), "store: ")
 	}
 	return "paused, disk full (" + why + "); resumes when space is freed"
+}
+
+// takeSpaceErr returns, once, why setting up storage stopped short for
+// lack of space; nil if it did not.
+func (c *content) takeSpaceErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	err := c.spaceErr
+	c.spaceErr = nil
+	return err
+}
+
+// finishSetUp does what a full disk left undone: saving the manifest and
+// creating the staging area. An error wrapping store.ErrNoSpace means the
+// disk is still full.
+func (c *content) finishSetUp() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.unsaved {
+		if err := c.saveManifest(); err != nil {
+			return err
+		}
+	}
+	if c.unopened {
+		if err := c.prepare(c.m); err != nil {
+			return err
+		}
+	}
+	err := c.spaceErr
+	c.spaceErr = nil
+	return err
 }
