@@ -85,16 +85,30 @@ func writeRandomFile(t *testing.T, path string, size int, seed uint64) []byte {
 	return b
 }
 
-// stagedBytes sums the sizes of files under the download's staging folder.
-func stagedBytes(out string) int64 {
-	var n int64
-	filepath.Walk(filepath.Join(out, ".shoal-partial"), func(_ string, fi os.FileInfo, err error) error {
-		if err == nil && fi.Mode().IsRegular() && !strings.HasSuffix(fi.Name(), ".manifest") {
-			n += fi.Size()
+// stagedPieces counts the pieces of a download's staged copy of name that
+// hold data. Pieces are stored whole once verified and holes read as
+// zeros; the content is random, so a stored piece does not start with 64
+// zero bytes.
+func stagedPieces(out, name string, pieceSize int64) int {
+	paths, _ := filepath.Glob(filepath.Join(out, ".shoal-partial", "*", name))
+	if len(paths) != 1 {
+		return 0
+	}
+	f, err := os.Open(paths[0])
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	n := 0
+	buf := make([]byte, 64)
+	for off := int64(0); ; off += pieceSize {
+		if _, err := f.ReadAt(buf, off); err != nil {
+			return n
 		}
-		return nil
-	})
-	return n
+		if len(bytes.Trim(buf, "\x00")) > 0 {
+			n++
+		}
+	}
 }
 
 func TestShareGetFolder(t *testing.T) {
@@ -123,9 +137,12 @@ func TestShareGetFolder(t *testing.T) {
 }
 
 // killWhenStaged starts "shoal get" into out and SIGKILLs it once at least
-// at bytes are staged. Whatever appears under the final name by then must be
-// the complete, correct content (a download may finish before the kill).
-func killWhenStaged(t *testing.T, link, out, name string, at int64, want []byte) {
+// at bytes of 64 KiB pieces are stored in the staged copy (stagedPieces;
+// file sizes say nothing, the staged file has its full size from the first
+// write). Whatever appears under the final name by then must be the
+// complete, correct content (a download may finish before the kill). It
+// returns the pieces seen stored last, 0 if the download finished.
+func killWhenStaged(t *testing.T, link, out, name string, at int64, want []byte) int {
 	t.Helper()
 	cmd := exec.Command(shoalBin, "get", link, "--out", out, "--listen", "127.0.0.1:0")
 	if err := cmd.Start(); err != nil {
@@ -133,23 +150,31 @@ func killWhenStaged(t *testing.T, link, out, name string, at int64, want []byte)
 	}
 	final := filepath.Join(out, name)
 	deadline := time.Now().Add(guard)
-	for stagedBytes(out) < at {
+	staged := stagedPieces(out, name, 64<<10)
+	for int64(staged)*64<<10 < at {
 		if _, err := os.Stat(final); err == nil || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(5 * time.Millisecond) // polling the file system, not synchronising
+		staged = stagedPieces(out, name, 64<<10)
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
-	if got, err := os.ReadFile(final); err == nil && !bytes.Equal(got, want) {
-		t.Fatalf("killed with %d bytes staged: %s exists but is not the complete content", at, final)
+	if got, err := os.ReadFile(final); err == nil {
+		if !bytes.Equal(got, want) {
+			t.Fatalf("killed with %d pieces staged: %s exists but is not the complete content", staged, final)
+		}
+		return 0 // finished before the kill: nothing to resume
 	}
+	return staged
 }
 
-// finishGet runs "shoal get" to completion and compares the result.
-func finishGet(t *testing.T, link, out, name string, want []byte) {
+// finishGet runs "shoal get" to completion and compares the result. A
+// download killed with staged pieces stored must keep about as many: the
+// restart reports how many it verified on disk.
+func finishGet(t *testing.T, link, out, name string, want []byte, staged int) {
 	t.Helper()
-	cmd := exec.Command(shoalBin, "get", link, "--out", out, "--listen", "127.0.0.1:0")
+	cmd := exec.Command(shoalBin, "get", link, "--out", out, "--listen", "127.0.0.1:0", "-v")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
@@ -158,6 +183,16 @@ func finishGet(t *testing.T, link, out, name string, want []byte) {
 	got, err := os.ReadFile(filepath.Join(out, name))
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("resumed download differs from the original (err %v)", err)
+	}
+	if staged == 0 {
+		return
+	}
+	m := regexp.MustCompile(`"resuming download" verified_pieces=([0-9]+)`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("killed with %d pieces stored: the restart verified none\n%s", staged, stderr.String())
+	}
+	if kept, _ := strconv.Atoi(m[1]); kept < staged-8 {
+		t.Fatalf("killed with %d pieces stored: the restart kept %d, want about as many", staged, kept)
 	}
 }
 
@@ -170,10 +205,11 @@ func TestGetResumesAfterSIGKILL(t *testing.T) {
 	want := writeRandomFile(t, filepath.Join(dir, "src", "image.iso"), size, 7)
 	link := startShare(t, filepath.Join(dir, "src", "image.iso"), "--max-upload", "3MB", "--piece-size", "65536")
 	out := filepath.Join(dir, "out")
+	staged := 0
 	for _, pct := range []int64{20, 45, 70} {
-		killWhenStaged(t, link, out, "image.iso", size*pct/100, want)
+		staged = killWhenStaged(t, link, out, "image.iso", size*pct/100, want)
 	}
-	finishGet(t, link, out, "image.iso", want)
+	finishGet(t, link, out, "image.iso", want, staged)
 }
 
 // TestTwentyKilledDownloadsResume kills 20 downloads, each at a random
@@ -190,8 +226,9 @@ func TestTwentyKilledDownloadsResume(t *testing.T) {
 	for i := range 20 {
 		out := filepath.Join(dir, fmt.Sprint("out", i))
 		at := int64(size) * int64(5+r.IntN(76)) / 100 // 5%..80%
-		killWhenStaged(t, link, out, "update.pak", at, want)
-		finishGet(t, link, out, "update.pak", want)
+		staged := killWhenStaged(t, link, out, "update.pak", at, want)
+		t.Logf("download %d: killed at %d of 32 pieces stored (aimed at %d%%)", i, staged, at*100/size)
+		finishGet(t, link, out, "update.pak", want, staged)
 	}
 }
 

@@ -208,29 +208,3 @@ func TestPrivateGetResumesAfterSIGKILL(t *testing.T) {
 		t.Fatalf("killed with %d pieces stored: the restart kept %d, want about as many", staged, kept)
 	}
 }
-
-// stagedPieces counts the pieces of a download's staged copy of name that
-// hold data. Pieces are stored whole once verified and holes read as
-// zeros; the content is random, so a stored piece does not start with 64
-// zero bytes.
-func stagedPieces(out, name string, pieceSize int64) int {
-	paths, _ := filepath.Glob(filepath.Join(out, ".shoal-partial", "*", name))
-	if len(paths) != 1 {
-		return 0
-	}
-	f, err := os.Open(paths[0])
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	n := 0
-	buf := make([]byte, 64)
-	for off := int64(0); ; off += pieceSize {
-		if _, err := f.ReadAt(buf, off); err != nil {
-			return n
-		}
-		if len(bytes.Trim(buf, "\x00")) > 0 {
-			n++
-		}
-	}
-}
