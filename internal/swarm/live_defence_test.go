@@ -58,10 +58,12 @@ func TestLiveUploadSharedWithFlooder(t *testing.T) {
 		t.Errorf("%d of the flooder's requests waiting, want the %d not yet served", len(waiting), distinct-1)
 	}
 	// The next chunk of credit goes to the honest peer, though every
-	// request the flooder has waiting is due earlier.
+	// request the flooder has waiting is due earlier. Steps finer than a
+	// tick: the credit for it comes back about 110 ms later, and a request
+	// waits only liveServeWait.
 	acts = nil
 	for now.Before(epoch.Add(1900 * time.Millisecond)) {
-		now = now.Add(tickStep)
+		now = now.Add(10 * time.Millisecond)
 		e.Tick(now)
 		acts = append(acts, e.Ready()...)
 	}
