@@ -25,6 +25,8 @@ func runSim(ctx context.Context, e *env, args []string) error {
 	svg := fs.String("svg", "", "write a plot over time to `FILE` (SVG): completion (files) or offload and continuity (live), and origin egress")
 	tracePath := fs.String("trace", "", "write every event and engine action to `FILE`")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `FILE` (go tool pprof)")
+	heap := heapProfile{}
+	fs.StringVar(&heap.path, "memprofile", "", "write a heap profile at the run's peak heap to `FILE` (go tool pprof)")
 	overrides := simFlags(fs)
 	live := liveFlags(fs, overrides)
 	pos, err := parse(e, fs, verbose, args)
@@ -38,7 +40,7 @@ func runSim(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opt := sim.Options{Progress: simProgress(e)}
+	opt := sim.Options{Progress: heap.wrap(simProgress(e))}
 	var trace *bufio.Writer
 	if *tracePath != "" {
 		f, err := os.Create(*tracePath)
@@ -55,8 +57,11 @@ func runSim(ctx context.Context, e *env, args []string) error {
 	}
 	start := time.Now()
 	r, end, err := simRun(ctx, sc, opt)
-	if err := errors.Join(err, stop()); err != nil {
+	if err := errors.Join(err, stop(), heap.err); err != nil {
 		return err
+	}
+	if heap.path != "" {
+		fmt.Fprintf(e.stderr, "sim: peak heap %d MiB at a progress sample (profile in %s)\n", heap.peak>>20, heap.path)
 	}
 	if trace != nil {
 		if err := trace.Flush(); err != nil {
