@@ -41,9 +41,8 @@ type Engine struct {
 	completed     bool // Completed emitted
 
 	peers  map[PeerID]*peer
-	order  []PeerID  // sorted keys of peers
-	list   []*peer   // peers in order's order
-	rolled time.Time // peers' meters last rolled (every Tick, each rateSample in live mode)
+	order  []PeerID // sorted keys of peers
+	list   []*peer  // peers in order's order
 	banned map[PeerID]bool
 
 	avail     []int    // per piece: connected peers that have it
@@ -245,16 +244,10 @@ func (e *Engine) disconnect(p *peer, ban bool, reason string, now time.Time) {
 func (e *Engine) Tick(now time.Time) {
 	e.down.roll(now)
 	e.up.roll(now)
-	// A meter folds its bytes in once per rateSample; in live mode, where
-	// nothing else needs the per-Tick pass, the peers are visited at that
-	// pace (with many engines per process the pass was a tenth of the CPU).
-	if e.live == nil || now.Sub(e.rolled) >= rateSample {
-		e.rolled = now
-		for _, p := range e.list {
-			p.down.roll(now)
-			p.up.roll(now)
-			p.served = 0
-		}
+	for _, p := range e.list {
+		p.down.roll(now)
+		p.up.roll(now)
+		p.served = 0
 	}
 	if e.live != nil {
 		e.liveTick(now)

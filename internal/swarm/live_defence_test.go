@@ -115,3 +115,43 @@ func TestLiveUnansweredRequestMutesPeer(t *testing.T) {
 		t.Errorf("asked the honest peer nothing, want the chunks the liar left unanswered")
 	}
 }
+
+// TestLiveBroadcasterFirstCopies: whatever its upload credit, the
+// broadcaster sends each new chunk to two distinct peers, and the pairs
+// move on chunk by chunk, so every peer receives first copies and a peer
+// that relays nothing (a free rider) never holds a chunk's only copy.
+func TestLiveBroadcasterFirstCopies(t *testing.T) {
+	h := newLiveHarness(t, 40<<10) // 3 chunks per segment
+	e := newTestEngine(t, h.liveCfg(true, 1, 1)) // 1 B/s: no credit for the push set
+	peers := []PeerID{"a", "b", "c", "d", "e", "f"}
+	for _, p := range peers {
+		e.AddPeer(p, epoch)
+	}
+	e.Ready()
+	got := make(map[PeerID]int)
+	for seq := range uint64(4) {
+		if err := e.Publish(h.announcement(seq), h.segment(seq), epoch); err != nil {
+			t.Fatal(err)
+		}
+		copies := make(map[wire.ChunkAddr][]PeerID)
+		for _, a := range e.Ready() {
+			if s, ok := a.(Send); ok {
+				if d, ok := s.Msg.(wire.LiveData); ok {
+					copies[d.ChunkAddr] = append(copies[d.ChunkAddr], s.Peer)
+					got[s.Peer]++
+				}
+			}
+		}
+		for c := range uint32(3) {
+			to := copies[wire.ChunkAddr{Sequence: seq, Chunk: c}]
+			if len(to) != 2 || to[0] == to[1] {
+				t.Errorf("segment %d chunk %d sent to %v, want two distinct peers", seq, c, to)
+			}
+		}
+	}
+	for _, p := range peers {
+		if got[p] == 0 {
+			t.Errorf("peer %s got no first copy of 12 chunks (%v), want every peer in turn", p, got)
+		}
+	}
+}

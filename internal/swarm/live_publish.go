@@ -92,12 +92,15 @@ func (e *Engine) checkPublish(a *live.Announcement, data []byte) error {
 	return nil
 }
 
-// pushSegment sends every chunk of s unasked: the first copy to the next
-// of all peers in turn, whatever the upload credit, so each chunk enters
-// the swarm at once and consecutive chunks enter at different peers (a
-// peer that does not relay then holds back 1/n of the first copies, not
-// 1/PushPeers of them for pushPeriod); further copies go to the push set,
-// up to PushPeers, only while credit is spare.
+// pushSegment sends every chunk of s unasked: the first copies to two of
+// all peers in turn, half the peer list apart, whatever the upload credit,
+// so each chunk enters the swarm at once, at two places, and consecutive
+// chunks enter at different peers; further copies go to the push set, up
+// to PushPeers, only while credit is spare. With one first copy, a chunk
+// whose copy went to a peer that relays nothing (a free rider, a peer
+// about to leave) had no other source until the origin: with 30% of 1,000
+// viewers replaced per minute the origin sent 64 copies of a 3-minute
+// stream, with two 3.3.
 func (e *Engine) pushSegment(s *liveSeg, now time.Time) {
 	l := e.live
 	e.refreshPush(now)
@@ -109,20 +112,26 @@ func (e *Engine) pushSegment(s *liveSeg, now time.Time) {
 	if rate > 0 {
 		l.up.refill(rate, l.chunkSize, now)
 	}
+	n := len(e.list)
 	for c := range s.n {
-		var first *peer
+		a := wire.ChunkAddr{Rendition: s.key.rend, Sequence: s.key.seq, Chunk: uint32(c)}
+		// The first copies: two peers in turn, half the peer list apart.
+		firsts := [2]*peer{e.list[ps.turn%n], e.list[(ps.turn+n/2)%n]}
+		for i, p := range firsts {
+			if i == 0 || p != firsts[0] {
+				e.serveChunk(p, a, now)
+				s.gain(p, c)
+			}
+		}
 		for k := range len(ps.peers) {
-			if k > 0 && rate > 0 && l.up.credit < float64(live.ChunkLen(s.ann, c)) {
+			if rate > 0 && l.up.credit < float64(live.ChunkLen(s.ann, c)) {
 				break
 			}
 			p := e.peers[ps.peers[(ps.turn+k)%len(ps.peers)]]
-			if k == 0 { // the first copy: every peer in turn
-				p = e.peers[e.order[ps.turn%len(e.order)]]
-				first = p
-			} else if p == first {
+			if p == firsts[0] || p == firsts[1] {
 				continue
 			}
-			e.serveChunk(p, wire.ChunkAddr{Rendition: s.key.rend, Sequence: s.key.seq, Chunk: uint32(c)}, now)
+			e.serveChunk(p, a, now)
 			s.gain(p, c)
 		}
 		ps.turn++
