@@ -99,7 +99,7 @@ func (e *Engine) checkPublish(a *live.Announcement, data []byte) error {
 // to PushPeers, only while credit is spare. With one first copy, a chunk
 // whose copy went to a peer that relays nothing (a free rider, a peer
 // about to leave) had no other source until the origin: with 30% of 1,000
-// viewers replaced per minute the origin sent 64 copies of a 3-minute
+// viewers replaced per minute the origin sent 7.7 copies of a 3-minute
 // stream, with two 3.3.
 func (e *Engine) pushSegment(s *liveSeg, now time.Time) {
 	l := e.live
