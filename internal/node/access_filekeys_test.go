@@ -15,9 +15,10 @@ import (
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
-// fetchFileKeys asks the owner at addr for the content key with tok, as a
+// askKeys asks the owner at addr for its keys (a live channel's epoch keys or
+// a file's content key) with tok, as a
 // member node would, through via.
-func fetchFileKeys(t *testing.T, via *Node, ownerKey ed25519.PublicKey, tok *access.Token, addr string) wire.Keys {
+func askKeys(t *testing.T, via *Node, ownerKey ed25519.PublicKey, tok *access.Token, addr string) wire.Keys {
 	t.Helper()
 	a := &accessNode{cfg: &AccessConfig{Key: ownerKey, own: *tok}, n: via, log: via.log}
 	ai, err := peer.AddrInfoFromString(addr)
@@ -83,7 +84,7 @@ func TestPrivateFileKeyRefused(t *testing.T) {
 		{"another owner's token", &foreign, wire.KeysDenied},
 	}
 	for _, tt := range tests {
-		resp := fetchFileKeys(t, probe, s.pub, tt.tok, tcpAddrs(owner.Addrs())[0])
+		resp := askKeys(t, probe, s.pub, tt.tok, tcpAddrs(owner.Addrs())[0])
 		ok := resp.Status == tt.want && resp.Rotation == 0
 		if tt.want == wire.KeysOK {
 			ok = ok && len(resp.Keys) == 1 && resp.Keys[0].Epoch == 0 && access.Key(resp.Keys[0].Key) == s.key

@@ -104,16 +104,7 @@ func runError(t *testing.T, r *running) error {
 // member node would.
 func (s *privateSwarm) fetchKeysAs(t *testing.T, via *Node, tok *access.Token) wire.Keys {
 	t.Helper()
-	a := &accessNode{cfg: &AccessConfig{Key: s.pub, own: *tok}, n: via, log: via.log}
-	ai, err := peer.AddrInfoFromString(tcpAddrs(s.b.Addrs())[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := a.fetchKeysFrom(context.Background(), *ai)
-	if err != nil {
-		t.Fatalf("key request: %v", err)
-	}
-	return resp
+	return askKeys(t, via, s.pub, tok, tcpAddrs(s.b.Addrs())[0])
 }
 
 func TestPrivateChannel(t *testing.T) {

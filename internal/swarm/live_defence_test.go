@@ -121,7 +121,7 @@ func TestLiveUnansweredRequestMutesPeer(t *testing.T) {
 // move on chunk by chunk, so every peer receives first copies and a peer
 // that relays nothing (a free rider) never holds a chunk's only copy.
 func TestLiveBroadcasterFirstCopies(t *testing.T) {
-	h := newLiveHarness(t, 40<<10) // 3 chunks per segment
+	h := newLiveHarness(t, 40<<10)               // 3 chunks per segment
 	e := newTestEngine(t, h.liveCfg(true, 1, 1)) // 1 B/s: no credit for the push set
 	peers := []PeerID{"a", "b", "c", "d", "e", "f"}
 	for _, p := range peers {
