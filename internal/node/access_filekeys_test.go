@@ -15,9 +15,8 @@ import (
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
-// askKeys asks the owner at addr for its keys (a live channel's epoch keys or
-// a file's content key) with tok, as a
-// member node would, through via.
+// askKeys asks the owner at addr for its keys (a live channel's epoch keys
+// or a file's content key) with tok, as a member node would, through via.
 func askKeys(t *testing.T, via *Node, ownerKey ed25519.PublicKey, tok *access.Token, addr string) wire.Keys {
 	t.Helper()
 	a := &accessNode{cfg: &AccessConfig{Key: ownerKey, own: *tok}, n: via, log: via.log}
