@@ -3,7 +3,6 @@ package swarm
 import (
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/shoal-p2p/shoal/internal/piece"
 	"github.com/shoal-p2p/shoal/internal/wire"
@@ -56,27 +55,5 @@ func TestLiveJoinGracePrefersPeers(t *testing.T) {
 	e.Tick(join.Add(liveJoinGrace - liveOriginLead))
 	if !slices.ContainsFunc(e.Ready(), func(x Action) bool { _, ok := x.(FetchSegment); return ok }) {
 		t.Fatalf("no origin fetch once the grace ran out, want one")
-	}
-}
-
-// TestLiveOriginLeadBounded: a slow origin raises the lead (twice its
-// fetch time) only up to half of what the target latency leaves once a
-// segment is complete, so an overloaded origin cannot pull every segment
-// to itself earlier and earlier.
-func TestLiveOriginLeadBounded(t *testing.T) {
-	h, e := liveViewer(t)
-	a := h.announcement(0)
-	if err := e.LiveAnnounce(a.Append(nil), epoch); err != nil {
-		t.Fatal(err)
-	}
-	at := epoch.Add(lhLatency - liveSafetyMargin)
-	e.Tick(at)
-	if !slices.ContainsFunc(e.Ready(), func(x Action) bool { _, ok := x.(FetchSegment); return ok }) {
-		t.Fatal("no origin fetch at the aim")
-	}
-	e.LiveOriginData(0, 0, h.segment(0), at.Add(10*time.Second)) // a 10 s fetch
-	limit := (lhLatency - liveSafetyMargin - liveLeadSegment) / 2
-	if got := e.live.lead(); got != limit {
-		t.Errorf("lead after a 10 s origin fetch = %v, want the limit %v", got, limit)
 	}
 }

@@ -59,17 +59,7 @@ func (e *Engine) liveTick(now time.Time) {
 
 // lead returns how long before its aim an incomplete segment goes to the
 // origin.
-// It never exceeds half of what is left of the target latency once the
-// segment is complete (TargetLatency − margin − a 2 s segment), so peers
-// always keep half the window: a slow, overloaded origin would otherwise
-// raise its own load, the longer it takes the earlier every viewer asks it.
-func (l *liveState) lead() time.Duration {
-	limit := (l.cfg.TargetLatency - liveSafetyMargin - liveLeadSegment) / 2
-	return max(liveOriginLead, min(2*l.originTime, limit))
-}
-
-// liveLeadSegment is the segment duration lead's limit assumes.
-const liveLeadSegment = 2 * time.Second
+func (l *liveState) lead() time.Duration { return max(liveOriginLead, 2*l.originTime) }
 
 // aim returns when s should be complete: its deadline minus the margin.
 func (s *liveSeg) aim(l *liveState) time.Time { return s.deadline(l).Add(-liveSafetyMargin) }
