@@ -196,11 +196,7 @@ func (e *Engine) evict(w *liveWindow, now time.Time) {
 	if s.origin {
 		l.originInflight--
 	}
-	for c := range s.req {
-		if s.req[c] != "" {
-			e.cancelLive(s, c, now)
-		}
-	}
+	e.cancelAll(s, now)
 	e.live.up.dropSegment(e, s.key)
 	e.emit(Evicted{Rendition: s.key.rend, Sequence: s.key.seq})
 }

@@ -107,11 +107,7 @@ func (e *Engine) giveUp(now time.Time) {
 		}
 		s.gaveUp = true
 		l.missed++
-		for c := range s.req {
-			if s.req[c] != "" {
-				e.cancelLive(s, c, now)
-			}
-		}
+		e.cancelAll(s, now)
 	})
 }
 

@@ -301,11 +301,7 @@ func (e *Engine) segmentReady(s *liveSeg, now time.Time) {
 			l.late++
 		}
 	}
-	for c := range s.req {
-		if s.req[c] != "" {
-			e.cancelLive(s, c, now)
-		}
-	}
+	e.cancelAll(s, now)
 	e.emit(SegmentReady{Rendition: s.key.rend, Sequence: s.key.seq, FromPeers: s.fromPeers, FromOrigin: s.fromOrigin})
 }
 
@@ -331,6 +327,15 @@ func (e *Engine) onLiveReject(p *peer, m wire.LiveReject, now time.Time) {
 		p.lp.busyUntil = now.Add(liveBusyBackoff)
 	}
 	e.live.dirty = true
+}
+
+// cancelAll withdraws every request we have out for chunks of s.
+func (e *Engine) cancelAll(s *liveSeg, now time.Time) {
+	for c := range s.req {
+		if s.req[c] != "" {
+			e.cancelLive(s, c, now)
+		}
+	}
 }
 
 // cancelLive withdraws our outstanding request for chunk c of s.

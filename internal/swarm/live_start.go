@@ -44,9 +44,5 @@ func (e *Engine) trimStart(w *liveWindow, now time.Time) {
 // already out is left to finish.
 func (e *Engine) unwant(s *liveSeg, now time.Time) {
 	s.wanted = false
-	for c := range s.req {
-		if s.req[c] != "" {
-			e.cancelLive(s, c, now)
-		}
-	}
+	e.cancelAll(s, now)
 }
