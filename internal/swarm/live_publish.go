@@ -56,8 +56,7 @@ func (e *Engine) Publish(a live.Announcement, data []byte, now time.Time) error 
 	}
 	s.nhave = s.n
 	e.segmentReady(s, now)
-	for _, id := range e.order {
-		p := e.peers[id]
+	for _, p := range e.list {
 		e.sendAnnounce(p, s)
 		e.send(p, wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: s.have.Bytes()})
 	}
@@ -147,10 +146,7 @@ func (e *Engine) refreshPush(now time.Time) {
 		return
 	}
 	ps.next = now.Add(pushPeriod)
-	ranked := make([]*peer, 0, len(e.order))
-	for _, id := range e.order {
-		ranked = append(ranked, e.peers[id])
-	}
+	ranked := slices.Clone(e.list)
 	e.rng.Shuffle(len(ranked), func(i, j int) { ranked[i], ranked[j] = ranked[j], ranked[i] })
 	slices.SortStableFunc(ranked, func(a, b *peer) int {
 		return cmp.Compare(b.down.bytesPerSec(), a.down.bytesPerSec())

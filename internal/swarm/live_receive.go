@@ -111,8 +111,8 @@ func (e *Engine) acceptAnnounce(from *peer, raw []byte, now time.Time) error {
 	if from != nil {
 		s.of(from).seen = true
 	}
-	for _, id := range e.order {
-		e.sendAnnounce(e.peers[id], s)
+	for _, p := range e.list {
+		e.sendAnnounce(p, s)
 	}
 	e.live.dirty = true
 	return nil
