@@ -13,6 +13,30 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
+// compareGolden compares r as indented JSON with testdata/golden/name.json.
+func compareGolden(t *testing.T, name string, r any) {
+	t.Helper()
+	got, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "golden", name+".json")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("figures differ from %s (run go test -update after an intended change):\n%s", path, got)
+	}
+}
+
 // loadScenario loads testdata/scenarios/name.json.
 func loadScenario(t testing.TB, name string) Scenario {
 	t.Helper()
@@ -75,25 +99,7 @@ func TestGolden(t *testing.T) {
 			if r.Bans.HonestBanned != 0 {
 				t.Errorf("got %d honest nodes banned, want 0", r.Bans.HonestBanned)
 			}
-			got, err := json.MarshalIndent(r, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			path := filepath.Join("testdata", "golden", tt.name+".json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("figures differ from %s (run go test -update after an intended change):\n%s", path, got)
-			}
+			compareGolden(t, tt.name, r)
 		})
 	}
 }

@@ -1,11 +1,7 @@
 package sim
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -80,30 +76,6 @@ func checkBans(t *testing.T, d *driver) {
 		if n.role == roleCorrupt && n.stats().BytesUploaded > 0 && !banned[n.id] {
 			t.Errorf("corrupt %s served %d bytes: got not banned, want banned", n.pid, n.stats().BytesUploaded)
 		}
-	}
-}
-
-// compareGolden compares r as indented JSON with testdata/golden/name.json.
-func compareGolden(t *testing.T, name string, r any) {
-	t.Helper()
-	got, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", "golden", name+".json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("figures differ from %s (run go test -update after an intended change):\n%s", path, got)
 	}
 }
 
