@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -14,7 +12,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -45,10 +42,8 @@ const guard = 90 * time.Second
 // startShare runs "shoal share" on path and returns the link it prints.
 func startShare(t *testing.T, path string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, shoalBin, append([]string{"share", path, "--listen", "127.0.0.1:0",
+	cmd := exec.Command(shoalBin, append([]string{"share", path, "--listen", "127.0.0.1:0",
 		"--tracker-listen", "127.0.0.1:0", "--data", t.TempDir()}, args...)...)
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -59,9 +54,7 @@ func startShare(t *testing.T, path string, args ...string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		cancel()
-		// After Cancel, a clean exit (status 0) is reported as ctx's error.
-		if err := cmd.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+		if err := stop(cmd); err != nil {
 			t.Errorf("share did not exit cleanly on SIGTERM: %v\n%s", err, stderr.String())
 		}
 	})
@@ -119,10 +112,12 @@ func TestShareGetFolder(t *testing.T) {
 	writeRandomFile(t, filepath.Join(src, "README"), 100, 3)
 	link := startShare(t, src)
 	out := filepath.Join(dir, "out")
-	cmd := exec.Command(shoalBin, "get", link, "--out", out, "--listen", "127.0.0.1:0")
+	var stderr bytes.Buffer
+	cmd := shoalCmd(t, "get", link, "--out", out, "--listen", "127.0.0.1:0")
+	cmd.Stderr = &stderr
 	got, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("get: %v", err)
+		t.Fatalf("get: %v\n%s", err, stderr.String())
 	}
 	if want := filepath.Join(out, "build") + "\n"; string(got) != want {
 		t.Errorf("get printed %q, want %q", got, want)
@@ -144,7 +139,7 @@ func TestShareGetFolder(t *testing.T) {
 // returns the pieces seen stored last, 0 if the download finished.
 func killWhenStaged(t *testing.T, link, out, name string, at int64, want []byte) int {
 	t.Helper()
-	cmd := exec.Command(shoalBin, "get", link, "--out", out, "--listen", "127.0.0.1:0")
+	cmd := shoalCmd(t, "get", link, "--out", out, "--listen", "127.0.0.1:0")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +169,7 @@ func killWhenStaged(t *testing.T, link, out, name string, at int64, want []byte)
 // restart reports how many it verified on disk.
 func finishGet(t *testing.T, link, out, name string, want []byte, staged int) {
 	t.Helper()
-	cmd := exec.Command(shoalBin, "get", link, "--out", out, "--listen", "127.0.0.1:0", "-v")
+	cmd := shoalCmd(t, "get", link, "--out", out, "--listen", "127.0.0.1:0", "-v")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
@@ -237,16 +232,14 @@ func TestTwentyKilledDownloadsResume(t *testing.T) {
 func runShoal(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), guard)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, shoalBin, args...)
+	cmd := shoalCmd(t, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		t.Fatalf("shoal %v: %v", args, err)
+		t.Fatalf("shoal %v: %v\n%s", args, err, stderr.String())
 	}
 	return code, stdout.String(), stderr.String()
 }
@@ -336,13 +329,11 @@ func TestDemoRunsAndExits(t *testing.T) {
 // own and with exit status 0, and returns what it printed.
 func runDemoCmd(t *testing.T, args ...string) (stdout, stderr string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), guard)
-	defer cancel()
 	var out, errs bytes.Buffer
-	cmd := exec.CommandContext(ctx, shoalBin, append([]string{"demo"}, args...)...)
+	cmd := shoalCmd(t, append([]string{"demo"}, args...)...)
 	cmd.Stdout, cmd.Stderr = &out, &errs
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("demo %s: %v (context: %v)\n%s", strings.Join(args, " "), err, ctx.Err(), errs.String())
+		t.Fatalf("demo %s: %v\n%s", strings.Join(args, " "), err, errs.String())
 	}
 	return out.String(), errs.String()
 }

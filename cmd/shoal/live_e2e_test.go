@@ -5,14 +5,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"errors"
 	"io"
 	"net"
 	"net/http"
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -42,9 +40,7 @@ func (s *syncBuffer) String() string {
 // must end it cleanly) and returns the first line of its stdout.
 func startLine(t *testing.T, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, shoalBin, args...)
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd := exec.Command(shoalBin, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -55,8 +51,7 @@ func startLine(t *testing.T, args ...string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		cancel()
-		if err := cmd.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+		if err := stop(cmd); err != nil {
 			t.Errorf("shoal %s did not exit cleanly on SIGTERM: %v\n%s", args[0], err, stderr.String())
 		}
 	})

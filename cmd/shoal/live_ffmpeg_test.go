@@ -77,7 +77,7 @@ func decode(playlist string, seconds int) (string, error) {
 // process, which the test may kill; it is killed at the end regardless.
 func startKillable(t *testing.T, args ...string) (string, *exec.Cmd) {
 	t.Helper()
-	cmd := exec.Command(shoalBin, args...)
+	cmd := shoalCmd(t, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -128,7 +127,7 @@ func TestPrivateShareGet(t *testing.T) {
 	checkContentKeyFile(t, data)
 	tokenFile := issueToken(t, "--data", data, "--link", link, "--member", "alice")
 	out := filepath.Join(dir, "out")
-	cmd := exec.Command(shoalBin, "get", link, "--out", out, "--listen", "127.0.0.1:0", "--token-file", tokenFile)
+	cmd := shoalCmd(t, "get", link, "--out", out, "--listen", "127.0.0.1:0", "--token-file", tokenFile)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
@@ -177,7 +176,7 @@ func TestPrivateGetResumesAfterSIGKILL(t *testing.T) {
 	link := startShare(t, filepath.Join(dir, "src", "image.iso"), "--private", "--data", data, "--max-upload", "3MB", "--piece-size", "65536")
 	tokenFile := issueToken(t, "--data", data, "--link", link, "--member", "alice")
 	out := filepath.Join(dir, "out")
-	cmd := exec.Command(shoalBin, "get", link, "--out", out, "--listen", "127.0.0.1:0", "--token-file", tokenFile)
+	cmd := shoalCmd(t, "get", link, "--out", out, "--listen", "127.0.0.1:0", "--token-file", tokenFile)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +190,7 @@ func TestPrivateGetResumesAfterSIGKILL(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "image.iso")); err == nil {
 		t.Skipf("the download finished before it was killed (%d pieces seen staged)", staged)
 	}
-	again := exec.Command(shoalBin, "get", link, "--out", out, "--listen", "127.0.0.1:0", "--token-file", tokenFile, "-v")
+	again := shoalCmd(t, "get", link, "--out", out, "--listen", "127.0.0.1:0", "--token-file", tokenFile, "-v")
 	var stderr bytes.Buffer
 	again.Stderr = &stderr
 	if err := again.Run(); err != nil {
