@@ -39,7 +39,14 @@ type SegmentInfo struct {
 	Discontinuity bool          // EXT-X-DISCONTINUITY before this segment
 	Size          int64         // bytes
 	Ready         bool          // every byte verified and held locally
+	// Skipped marks a segment that will not become Ready here (the engine
+	// gave up on it or never wanted it): playlists pass over it, with a
+	// discontinuity, instead of stopping before it.
+	Skipped bool
 }
+
+// passed reports whether a playlist passes over s: skipped and not Ready.
+func (s SegmentInfo) passed() bool { return s.Skipped && !s.Ready }
 
 // End returns the broadcaster wall clock at the segment's end.
 func (s SegmentInfo) End() time.Time { return s.Time.Add(s.Duration) }

@@ -118,14 +118,17 @@ func (w *window) dropUnavailable(segs []SegmentInfo) {
 }
 
 // join starts an empty window at the playhead: it lists the run of Ready
-// segments that ends with the newest segment the playhead has passed, so a
-// viewer never starts behind the target latency. It lists nothing while that
-// segment is not Ready, and returns it.
+// segments that ends with the newest segment the playhead has passed (and
+// the engine did not skip), so a viewer never starts behind the target
+// latency. It lists nothing while that segment is not Ready, and returns it.
 func (w *window) join(segs []SegmentInfo, playhead time.Time) *SegmentInfo {
 	lo := w.next(segs)
 	hi := lo
 	for hi < len(segs) && !segs[hi].End().After(playhead) {
 		hi++
+	}
+	for hi > lo && segs[hi-1].passed() {
+		hi--
 	}
 	if hi == lo {
 		return nil
@@ -145,11 +148,16 @@ func (w *window) join(segs []SegmentInfo, playhead time.Time) *SegmentInfo {
 
 // extend appends, in order, the segments the playhead has passed, and stops
 // at the first one that is not Ready, which it returns: a playlist never
-// lists a segment a player cannot fetch now.
+// lists a segment a player cannot fetch now. It passes over the segments
+// the engine skipped (push marks the gap as a discontinuity): waiting for
+// one held the playlist back until it left the engine's window, about 20 s.
 func (w *window) extend(segs []SegmentInfo, playhead time.Time) *SegmentInfo {
 	for i := w.next(segs); i < len(segs); i++ {
 		if segs[i].End().After(playhead) {
 			return nil
+		}
+		if segs[i].passed() {
+			continue
 		}
 		if !segs[i].Ready {
 			return &segs[i]

@@ -119,3 +119,44 @@ func contains(s []uint64, v uint64) bool {
 	}
 	return false
 }
+
+// TestWindowPassesSkippedSegments: a segment the engine skipped (never
+// wanted, or given up at its deadline) does not hold the playlist back as
+// one still on its way does; the playlist passes over it, marking the gap
+// as a discontinuity, at join and while playing.
+func TestWindowPassesSkippedSegments(t *testing.T) {
+	const latency = 10 * time.Second // playhead = now − 4 s with 2 s segments
+	segs := func(to uint64, skipped, notReady []uint64) []SegmentInfo {
+		var out []SegmentInfo
+		for q := uint64(0); q <= to; q++ {
+			s := segAt(q)
+			s.Skipped = contains(skipped, q)
+			s.Ready = !s.Skipped && !contains(notReady, q)
+			out = append(out, s)
+		}
+		return out
+	}
+	steps := []struct {
+		name           string
+		now            time.Duration
+		segs           []SegmentInfo
+		want           listing
+		started, ended bool
+		stalled        time.Duration
+	}{
+		{"join below a skipped newest segment", 15 * time.Second, segs(8, []uint64{4}, nil), listing{first: 0, last: 3, n: 4}, false, false, 0},
+		{"pass over it", 19 * time.Second, segs(8, []uint64{4}, nil), listing{first: 0, last: 6, n: 6, discs: []uint64{5}}, false, false, 0},
+		{"a segment on its way still holds it back", 21 * time.Second, segs(8, []uint64{4}, []uint64{7}), listing{first: 0, last: 6, n: 6, discs: []uint64{5}}, true, false, 0},
+		{"given up: passed over, the stall ends", 23 * time.Second, segs(9, []uint64{4, 7}, nil), listing{first: 0, last: 8, n: 7, discs: []uint64{5, 8}}, false, true, 3 * time.Second},
+	}
+	w := &window{}
+	for _, st := range steps {
+		ch := w.update(st.segs, at(st.now), latency)
+		if got := summarize(w); !equalListing(got, st.want) {
+			t.Errorf("%s: got %+v, want %+v", st.name, got, st.want)
+		}
+		if ch.started != st.started || ch.ended != st.ended || ch.stalled != st.stalled {
+			t.Errorf("%s: got stall started %t, ended %t after %v; want %t, %t after %v", st.name, ch.started, ch.ended, ch.stalled, st.started, st.ended, st.stalled)
+		}
+	}
+}

@@ -50,7 +50,7 @@ func (v *liveView) setSegments(r uint8, segs []swarm.SegmentState) {
 	infos := make([]gateway.SegmentInfo, len(segs))
 	in := make(map[uint64]bool, len(segs))
 	for i, s := range segs {
-		infos[i] = gateway.SegmentInfo{Sequence: s.Sequence, Duration: s.Duration, Time: s.Time, Discontinuity: s.Discontinuity, Size: s.Size}
+		infos[i] = gateway.SegmentInfo{Sequence: s.Sequence, Duration: s.Duration, Time: s.Time, Discontinuity: s.Discontinuity, Size: s.Size, Skipped: s.Skipped}
 		in[s.Sequence] = true
 	}
 	v.mu.Lock()

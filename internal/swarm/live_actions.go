@@ -66,4 +66,9 @@ type SegmentState struct {
 	Deadline      time.Time // playback deadline: Time + TargetLatency
 	FromPeers     int64     // verified bytes received from peers
 	FromOrigin    int64     // verified bytes received from the origin
+	// Skipped: not Ready and never fetched here: learnt of after its
+	// deadline, older than the segment this viewer started at, of a
+	// rendition it does not follow, or given up at its deadline. A player
+	// waiting for it would wait until it leaves the window.
+	Skipped bool
 }
