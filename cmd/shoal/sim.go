@@ -133,7 +133,7 @@ func crowdFlags(fs *flag.FlagSet) map[string]func(*sim.Scenario) {
 	var (
 		join                          sim.Join
 		upload                        sim.Upload
-		nodes, peers                  = new(int), new(int)
+		nodes, peers, maxPeers        = new(int), new(int), new(int)
 		down, free, nat, seedUp       = new(float64), new(float64), new(float64), new(float64)
 		origin, leave, liars, corrupt = new(float64), new(float64), new(float64), new(float64)
 		replaced                      = new(bool)
@@ -145,6 +145,7 @@ func crowdFlags(fs *flag.FlagSet) map[string]func(*sim.Scenario) {
 	fs.Float64Var(free, "free-riders", 0, "share of leechers that upload nothing")
 	fs.Float64Var(nat, "nat", 0, "share of leechers behind NAT (cannot be dialled)")
 	fs.IntVar(peers, "peers", 0, "peers the tracker introduces to a joining node (default 30)")
+	fs.IntVar(maxPeers, "max-peers", 0, "peers a node keeps at most; a newcomer replaces the one trading least (default 50)")
 	fs.Float64Var(seedUp, "seed-up", 0, "seeder upload Mbit/s")
 	fs.Float64Var(origin, "origin", 0, "origin (web seed) Mbit/s; 0 disables it")
 	fs.Float64Var(leave, "leave-per-min", 0, "churn: share of leechers leaving per minute")
@@ -159,6 +160,7 @@ func crowdFlags(fs *flag.FlagSet) map[string]func(*sim.Scenario) {
 		"free-riders":   func(sc *sim.Scenario) { sc.Audience.FreeRiderShare = *free },
 		"nat":           func(sc *sim.Scenario) { sc.Audience.NATShare = *nat },
 		"peers":         func(sc *sim.Scenario) { sc.Audience.Peers = *peers },
+		"max-peers":     func(sc *sim.Scenario) { sc.Audience.MaxPeers = *maxPeers },
 		"seed-up":       func(sc *sim.Scenario) { sc.Seeder.UpMbps = *seedUp },
 		"origin":        func(sc *sim.Scenario) { sc.Origin = sim.Origin{Enabled: *origin > 0, Mbps: *origin} },
 		"leave-per-min": func(sc *sim.Scenario) { sc.Churn.LeavePerMin = *leave },

@@ -258,8 +258,10 @@ func (l *loop) register(pc *peerConn, now time.Time) {
 		pc.close()
 		return
 	case old == nil && len(l.peers) >= l.n.cfg.MaxPeers:
-		pc.close()
-		return
+		if !l.makeRoom(now) {
+			pc.close()
+			return
+		}
 	case old != nil:
 		// The new stream was dialled by the lower ID when we are the lower
 		// ID and dialled it, or we are the higher ID and answered it.
@@ -276,6 +278,22 @@ func (l *loop) register(pc *peerConn, now time.Time) {
 	l.registered[pc.pid] = true
 	l.mu.Unlock()
 	l.eng.AddPeer(pc.id, now)
+}
+
+// makeRoom disconnects the peer the engine names as replaceable, so that
+// a newcomer can register at the peer cap; it reports false, turning the
+// newcomer away, when every peer is within its grace period.
+func (l *loop) makeRoom(now time.Time) bool {
+	id, ok := l.eng.Replaceable(now)
+	if !ok {
+		return false
+	}
+	if v := l.peers[id]; v != nil {
+		l.n.log.Debug("peer replaced by a newcomer at the peer cap", "peer", v.pid)
+		l.unregister(v)
+	}
+	l.eng.RemovePeer(id, now)
+	return true
 }
 
 func (l *loop) unregister(pc *peerConn) {

@@ -58,7 +58,9 @@
 // Result with the figures of DESIGN.md (Measures): completion times against
 // the fluid bound FileBound, origin egress, overhead, waste and bans. The
 // driver stands in for the runtime: a tracker that introduces joining nodes
-// to random peers (NAT'd nodes only dial out), handshakes, per-node upload
+// to random peers (NAT'd nodes only dial out), handshakes, the runtime's
+// peer cap (Audience.MaxPeers: a node at the cap replaces the peer its
+// engine names as trading least, swarm.Engine.Replaceable), per-node upload
 // queues that honour Cancel, an HTTP origin node, churn, and hostile
 // behaviour (liars, corrupt peers, free riders). Payloads are sub-slices of
 // one shared content buffer, so memory does not grow with nodes × size, and

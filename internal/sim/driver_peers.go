@@ -87,27 +87,58 @@ func (d *driver) dial(a, b *simNode) {
 	d.post(kindHello, a.id, b.id, 0, nil, helloSize)
 }
 
-// onHello: the dialled node accepts, answers and adds the dialler.
+// onHello: the dialled node accepts, answers and adds the dialler, or
+// turns it away when it has no room.
 func (d *driver) onHello(env envelope) {
 	k := pairKey(env.from, env.to)
 	if d.conns[k] != connDialing {
 		return
 	}
+	a, b := d.nodes[env.from], d.nodes[env.to]
+	if !d.makeRoom(b, a) {
+		d.close(b, a)
+		return
+	}
 	d.conns[k] = connOpen
 	d.post(kindHelloAck, env.to, env.from, 0, nil, helloSize)
-	b := d.nodes[env.to]
-	b.eng.AddPeer(d.nodes[env.from].pid, d.s.Now())
+	b.eng.AddPeer(a.pid, d.s.Now())
 	d.drain(b)
 }
 
-// onHelloAck: the dialler adds the dialled node.
+// onHelloAck: the dialler adds the dialled node, or closes the connection
+// when it has no room left (others joined it meanwhile).
 func (d *driver) onHelloAck(env envelope) {
 	if d.conns[pairKey(env.from, env.to)] != connOpen {
 		return
 	}
-	a := d.nodes[env.to]
-	a.eng.AddPeer(d.nodes[env.from].pid, d.s.Now())
+	a, b := d.nodes[env.to], d.nodes[env.from]
+	if !d.makeRoom(a, b) {
+		d.close(a, b)
+		return
+	}
+	a.eng.AddPeer(b.pid, d.s.Now())
 	d.drain(a)
+}
+
+// makeRoom reports whether n can add newcomer as a peer under the
+// scenario's cap, disconnecting the peer its engine names as replaceable
+// when it is full, as the runtime's loop does (node.loop.makeRoom).
+func (d *driver) makeRoom(n, newcomer *simNode) bool {
+	if n.eng.Stats().Peers < d.sc.Audience.MaxPeers {
+		return true
+	}
+	id, ok := n.eng.Replaceable(d.s.Now())
+	if !ok {
+		return false
+	}
+	o := d.nodes[d.byPID[id]]
+	if d.opt.Trace != nil {
+		fmt.Fprintf(d.opt.Trace, "%v %s replaces %s with %s\n", d.now(), n.pid, o.pid, newcomer.pid)
+	}
+	n.eng.RemovePeer(id, d.s.Now())
+	d.close(n, o)
+	d.drain(n)
+	return true
 }
 
 // onDisconnect closes the connection the engine of n dropped and tells the

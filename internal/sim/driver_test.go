@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -155,6 +156,28 @@ func TestNATPairsNeverConnect(t *testing.T) {
 	}
 	if natConns == 0 {
 		t.Error("got no connection involving a NAT'd node, want some")
+	}
+	if r.Completed != r.Leechers {
+		t.Errorf("got %d/%d leechers done, want all", r.Completed, r.Leechers)
+	}
+}
+
+// TestPeerCapReplaces: with a cap of 3 peers, most nodes behind NAT and 8
+// introductions each, nodes at the cap replace a peer for newcomers
+// instead of turning them away, no node ends above the cap, and every
+// leecher, NAT'd ones included, completes.
+func TestPeerCapReplaces(t *testing.T) {
+	sc := loadScenario(t, "nat")
+	sc.Audience.MaxPeers = 3
+	var trace bytes.Buffer
+	d, r := runDriver(t, sc, Options{Trace: &trace})
+	if n := strings.Count(trace.String(), " replaces "); n == 0 {
+		t.Error("no node replaced a peer, want some at a cap of 3")
+	}
+	for _, n := range d.nodes {
+		if n.alive && n.eng != nil && n.eng.Stats().Peers > 3 {
+			t.Errorf("%s ends with %d peers, above the cap of 3", n.pid, n.eng.Stats().Peers)
+		}
 	}
 	if r.Completed != r.Leechers {
 		t.Errorf("got %d/%d leechers done, want all", r.Completed, r.Leechers)

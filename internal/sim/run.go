@@ -12,7 +12,9 @@ import (
 // Every node runs a real swarm.Engine; the driver stands in for the
 // runtime. A tracker introduces each joining node to Audience.Peers random
 // present nodes (a NAT'd node is dialled by nobody, so two NAT'd nodes never
-// connect) and re-introduces short-handed leechers every 30 s. Engine
+// connect) and re-introduces short-handed leechers every 30 s. A node at
+// Audience.MaxPeers makes room for a newcomer as the runtime does, by
+// replacing the peer its engine names (swarm.Engine.Replaceable). Engine
 // messages cross the emulated Network with their encoded size. Served
 // blocks wait in a per-node queue and enter the uplink one at a time, so a
 // Cancel can still withdraw them. Payloads are sub-slices of one shared

@@ -79,6 +79,7 @@ type Audience struct {
 	FreeRiderShare float64 `json:"free_rider_share,omitempty"` // share of honest leechers that upload nothing
 	NATShare       float64 `json:"nat_share,omitempty"`        // share of honest leechers that cannot be dialled
 	Peers          int     `json:"peers,omitempty"`            // peers a tracker introduces a joining node to (default 30)
+	MaxPeers       int     `json:"max_peers,omitempty"`        // peers a node keeps at most (default 50, as shoal's nodes)
 }
 
 // Seeder is the node holding the whole content from the start, or the
@@ -115,6 +116,7 @@ const (
 	DefaultDownloadMbps = 100
 	DefaultUploadMbps   = 10
 	DefaultPeers        = 30
+	DefaultMaxPeers     = 50
 	DefaultLatency      = 20 * time.Millisecond
 )
 
@@ -197,6 +199,9 @@ func (sc Scenario) WithDefaults() Scenario {
 	}
 	if sc.Audience.Peers == 0 {
 		sc.Audience.Peers = DefaultPeers
+	}
+	if sc.Audience.MaxPeers == 0 {
+		sc.Audience.MaxPeers = DefaultMaxPeers
 	}
 	if sc.Latency == (Latency{}) {
 		sc.Latency = Latency{Lo: DefaultLatency, Hi: DefaultLatency}
@@ -282,6 +287,8 @@ func (sc Scenario) validateAudience(bad func(string, string, ...any) error) erro
 		return bad("audience.nat_share", "%v not in [0, 1]", a.NATShare)
 	case a.Peers < 0:
 		return bad("audience.peers", "negative")
+	case a.MaxPeers < 0:
+		return bad("audience.max_peers", "negative")
 	}
 	u := a.Upload
 	if u.Classes == nil {

@@ -25,6 +25,7 @@ func TestParseScenarioErrors(t *testing.T) {
 		{"bad share", `{"files": {"size": "4MiB"}, "audience": {"count": 5, "nat_share": 1.5}, "seeder": {"up_mbps": 10}}`, "audience.nat_share", "not in"},
 		{"classes not summing to 1", `{"files": {"size": "4MiB"}, "audience": {"count": 5, "upload": "0.5@10,0.4@20"}, "seeder": {"up_mbps": 10}}`, "audience.upload", "add up"},
 		{"negative class", `{"files": {"size": "4MiB"}, "audience": {"count": 5, "upload": [{"share": 1, "up_mbps": -1}]}, "seeder": {"up_mbps": 10}}`, "audience.upload[0]", "out of range"},
+		{"negative peer cap", `{"files": {"size": "4MiB"}, "audience": {"count": 5, "max_peers": -1}, "seeder": {"up_mbps": 10}}`, "audience.max_peers", "negative"},
 		{"inverted uniform", `{"files": {"size": "4MiB"}, "audience": {"count": 5, "upload": "uniform:20-10"}, "seeder": {"up_mbps": 10}}`, "audience.upload", "LO <= HI"},
 		{"no source", `{"files": {"size": "4MiB"}, "audience": {"count": 5}}`, "seeder.up_mbps", "no origin"},
 		{"origin without rate", `{"files": {"size": "4MiB"}, "audience": {"count": 5}, "seeder": {"up_mbps": 1}, "origin": {"enabled": true}}`, "origin.mbps", "positive"},

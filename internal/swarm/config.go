@@ -21,6 +21,7 @@ const (
 	DefaultMaxOriginInflight = 4
 	DefaultOriginDelay       = 2 * time.Second
 	DefaultRequestTimeout    = 10 * time.Second
+	DefaultPeerGrace         = 2 * time.Second
 )
 
 // MaxBlockSize is the largest request the engine issues or serves: the wire
@@ -62,6 +63,9 @@ type Config struct {
 	// RequestTimeout is how long a request may stay unanswered before it is
 	// cancelled and re-requested elsewhere (default 10s).
 	RequestTimeout time.Duration
+	// PeerGrace is how long a new peer is kept before Replaceable may name
+	// it to make room for a newcomer (default 2s).
+	PeerGrace time.Duration
 	// Seed seeds the engine's random choices (tie-breaks, optimistic unchoke).
 	Seed uint64
 	// Live, when set, makes the engine a live channel engine: Manifest and
@@ -84,7 +88,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		return cfg, fmt.Errorf("%w: no swarm id and no manifest", ErrConfig)
 	}
 	if cfg.UploadSlots < 0 || cfg.MaxInflightPieces < 0 || cfg.MaxOriginInflight < 0 ||
-		cfg.OriginDelay < 0 || cfg.RequestTimeout < 0 {
+		cfg.OriginDelay < 0 || cfg.RequestTimeout < 0 || cfg.PeerGrace < 0 {
 		return cfg, fmt.Errorf("%w: negative limit", ErrConfig)
 	}
 	if cfg.BlockSize > MaxBlockSize {
@@ -96,6 +100,7 @@ func (cfg Config) withDefaults() (Config, error) {
 	setDefault(&cfg.MaxOriginInflight, DefaultMaxOriginInflight)
 	setDefault(&cfg.OriginDelay, DefaultOriginDelay)
 	setDefault(&cfg.RequestTimeout, DefaultRequestTimeout)
+	setDefault(&cfg.PeerGrace, DefaultPeerGrace)
 	if cfg.Manifest == nil {
 		if cfg.Have.Len() != 0 {
 			return cfg, fmt.Errorf("%w: have bitfield without a manifest", ErrConfig)

@@ -171,6 +171,7 @@ func (e *Engine) AddPeer(id PeerID, now time.Time) {
 		return
 	}
 	p := newPeer(id)
+	p.since = now
 	e.peers[id] = p
 	i, _ := slices.BinarySearch(e.order, id)
 	e.order = slices.Insert(e.order, i, id)

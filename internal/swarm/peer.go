@@ -40,7 +40,8 @@ type outReq struct {
 
 // peer is the engine's view of one connection.
 type peer struct {
-	id PeerID
+	id    PeerID
+	since time.Time // when it was added
 
 	bits       piece.Bitfield // what they have; Len()==0 until the manifest is known
 	rawBits    []byte         // Bitfield received before the manifest
