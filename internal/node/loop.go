@@ -156,6 +156,14 @@ func (l *loop) run(ctx context.Context) error {
 		if l.n.cfg.OutDir != "" && !l.n.cfg.Seed {
 			return nil // already complete on disk
 		}
+	} else if l.eng.Done() {
+		// A previous run verified every piece but stopped (killed) before
+		// moving the content into place. The engine, holding everything
+		// from the start, never reports Completed: finish here, or the
+		// download would wait for nothing forever.
+		if err := l.complete(); err != nil || l.finished {
+			return err
+		}
 	}
 	for _, p := range l.n.cfg.Peers {
 		ai, _ := peer.AddrInfoFromString(p) // validated in Config.fill

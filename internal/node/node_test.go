@@ -222,20 +222,8 @@ func TestResumeKeepsVerifiedPieces(t *testing.T) {
 	writeFiles(t, dir, map[string]int{"file.bin": 4_000_000})
 	m := buildManifest(t, src, 64<<10)
 	out := filepath.Join(dir, "out")
-	// A first run that stops part way: write half the pieces into the
-	// staging area the way a killed download leaves them.
-	dl, err := store.OpenDownload(out, m, m.ID().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	content, _ := os.ReadFile(src)
-	for i := 0; i < m.NumPieces()/2; i++ {
-		off := m.PieceOffset(i)
-		if _, err := dl.Storage().WriteAt(content[off:off+m.PieceLen(i)], off); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dl.Close()
+	// A first run that stops part way: half the pieces staged.
+	stagePieces(t, out, m, src, m.NumPieces()/2)
 	seed := start(t, Config{Manifest: m, SharePath: src})
 	d := start(t, Config{Manifest: m, OutDir: out, Peers: seed.Addrs()[:1]})
 	if got, want := d.Stats().PiecesHave, m.NumPieces()/2; got != want {
