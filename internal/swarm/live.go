@@ -214,7 +214,7 @@ func (e *Engine) LiveSegments(r uint8) []SegmentState {
 			Sequence: s.key.seq, Duration: s.ann.Duration, Time: s.ann.Time,
 			Discontinuity: s.ann.Discontinuity, Size: int64(s.ann.Size),
 			Ready: s.ready, ReadyAt: s.readyAt, Deadline: s.deadline(e.live),
-			Skipped:   !s.ready && (!s.wanted || s.gaveUp),
+			Skipped:   !s.ready && !s.fetching(),
 			FromPeers: s.fromPeers, FromOrigin: s.fromOrigin,
 		}
 	}
