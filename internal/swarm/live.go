@@ -66,8 +66,16 @@ type liveWindow struct {
 	hasFloor bool
 }
 
-// find returns the segment with sequence seq, or nil.
+// find returns the segment with sequence seq, or nil. Sequences in a
+// window are usually consecutive, so the segment is first looked for at
+// its offset from the oldest; a gapped window falls back to a search.
 func (w *liveWindow) find(seq uint64) *liveSeg {
+	if len(w.segs) == 0 {
+		return nil
+	}
+	if d := seq - w.segs[0].key.seq; d < uint64(len(w.segs)) && w.segs[d].key.seq == seq {
+		return w.segs[d]
+	}
 	i, ok := slices.BinarySearchFunc(w.segs, seq, func(s *liveSeg, q uint64) int {
 		return cmp.Compare(s.key.seq, q)
 	})
@@ -80,18 +88,19 @@ func (w *liveWindow) find(seq uint64) *liveSeg {
 // liveState is the engine's live-mode state; nil for static content.
 type liveState struct {
 	cfg     LiveConfig
-	now     time.Time  // latest input time, for Ready-time scheduling
-	dirty   bool       // something changed that may allow new requests of anyone
-	touched []*peer    // peers whose own change may allow requests of them (live_pull.go)
-	adverts []*liveSeg // segments with chunks not yet advertised
-	win     map[uint8]*liveWindow
-	rends   []uint8 // sorted keys of win
+	now     time.Time     // latest input time, for Ready-time scheduling
+	dirty   bool          // something changed that may allow new requests of anyone
+	touched []*peer       // peers whose own change may allow requests of them (live_pull.go)
+	adverts []*liveSeg    // segments with chunks not yet advertised
+	win     []*liveWindow // by rendition; nil for renditions not announced
+	rends   []uint8       // sorted renditions with a window
 
 	originInflight int
 	originTime     time.Duration // EWMA of origin fetch durations
 	chunkSize      int           // of the newest announcement, for pipeline sizing
 
 	slots      []*peer // by livePeer.slot; nil when free
+	open       []int   // by slot, during a schedule over all peers: see openSlots
 	advertTurn int     // slot where the next advert round starts
 	up         uploadState
 	push       pushState
@@ -116,14 +125,25 @@ func newLivePeer(rank uint32) *livePeer {
 }
 
 func newLiveState(cfg LiveConfig) *liveState {
-	return &liveState{cfg: cfg, win: make(map[uint8]*liveWindow)}
+	return &liveState{cfg: cfg}
+}
+
+// windowOf returns rendition r's window, or nil.
+func (l *liveState) windowOf(r uint8) *liveWindow {
+	if int(r) < len(l.win) {
+		return l.win[r]
+	}
+	return nil
 }
 
 // window returns rendition r's window, creating it.
 func (l *liveState) window(r uint8) *liveWindow {
-	w := l.win[r]
+	w := l.windowOf(r)
 	if w == nil {
 		w = &liveWindow{}
+		if int(r) >= len(l.win) {
+			l.win = append(l.win, make([]*liveWindow, int(r)+1-len(l.win))...)
+		}
 		l.win[r] = w
 		i, _ := slices.BinarySearch(l.rends, r)
 		l.rends = slices.Insert(l.rends, i, r)
@@ -133,7 +153,7 @@ func (l *liveState) window(r uint8) *liveWindow {
 
 // seg returns the segment k, or nil.
 func (l *liveState) seg(k segKey) *liveSeg {
-	if w := l.win[k.rend]; w != nil {
+	if w := l.windowOf(k.rend); w != nil {
 		return w.find(k.seq)
 	}
 	return nil
@@ -204,7 +224,7 @@ func (e *Engine) evict(w *liveWindow, now time.Time) {
 // LiveSegments returns the segments of rendition r in the window, oldest
 // first. It is empty in static mode and for unknown renditions.
 func (e *Engine) LiveSegments(r uint8) []SegmentState {
-	if e.live == nil || e.live.win[r] == nil {
+	if e.live == nil || e.live.windowOf(r) == nil {
 		return nil
 	}
 	segs := e.live.win[r].segs

@@ -82,10 +82,10 @@ func (e *Engine) checkPublish(a *live.Announcement, data []byte) error {
 			return fmt.Errorf("swarm: publish: %w", err)
 		}
 	}
-	if w := l.win[a.Rendition]; w != nil && len(w.segs) > 0 && a.Sequence <= w.segs[len(w.segs)-1].key.seq {
+	if w := l.windowOf(a.Rendition); w != nil && len(w.segs) > 0 && a.Sequence <= w.segs[len(w.segs)-1].key.seq {
 		return fmt.Errorf("swarm: publish: sequence %d not after %d", a.Sequence, w.segs[len(w.segs)-1].key.seq)
 	}
-	if w := l.win[a.Rendition]; w != nil && w.hasFloor && a.Sequence <= w.floor {
+	if w := l.windowOf(a.Rendition); w != nil && w.hasFloor && a.Sequence <= w.floor {
 		return fmt.Errorf("swarm: publish: sequence %d not after %d", a.Sequence, w.floor)
 	}
 	return nil

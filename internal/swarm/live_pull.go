@@ -156,11 +156,14 @@ func (e *Engine) liveSchedule(now time.Time) {
 			cmp.Compare(a.s.key.rend, b.s.key.rend),
 			cmp.Compare(a.s.rank[a.c], b.s.rank[b.c]))
 	})
+	if only == nil {
+		l.open = e.openSlots(l.open[:0], now)
+	}
 	srcs := make(map[*liveSeg][]source)
 	for _, cd := range cands {
 		ss, ok := srcs[cd.s]
 		if !ok {
-			ss = e.sources(cd.s, only, now)
+			ss = e.sources(cd.s, only)
 			srcs[cd.s] = ss
 		}
 		if p := bestSource(ss, cd.c); p != nil {
@@ -228,9 +231,25 @@ type source struct {
 	depth int            // liveDepth(p)
 }
 
+// openSlots returns, by peer slot, the pipeline depth of each connected
+// peer that is not being left alone, and -1 for the others: what sources
+// asks of every peer, computed once per schedule rather than once per
+// segment (each answer reads the peer's state, far from the segments' in
+// memory).
+func (e *Engine) openSlots(buf []int, now time.Time) []int {
+	for _, p := range e.live.slots {
+		d := -1
+		if p != nil && !now.Before(p.lp.busyUntil) {
+			d = e.liveDepth(p)
+		}
+		buf = append(buf, d)
+	}
+	return buf
+}
+
 // sources returns the peers (of only, unless nil), in slot order, that hold
-// chunks of s and are not being left alone.
-func (e *Engine) sources(s *liveSeg, only []*peer, now time.Time) []source {
+// chunks of s and are not being left alone (l.open, when only is nil).
+func (e *Engine) sources(s *liveSeg, only []*peer) []source {
 	var out []source
 	if only != nil {
 		for _, p := range only {
@@ -240,9 +259,10 @@ func (e *Engine) sources(s *liveSeg, only []*peer, now time.Time) []source {
 		}
 		return out
 	}
+	open := e.live.open
 	for i, sp := range s.peers {
-		if p := e.live.slots[i]; sp.bits.Count() > 0 && !now.Before(p.lp.busyUntil) {
-			out = append(out, source{p, sp.bits, e.liveDepth(p)})
+		if sp.bits.Count() > 0 && open[i] >= 0 {
+			out = append(out, source{e.live.slots[i], sp.bits, open[i]})
 		}
 	}
 	return out

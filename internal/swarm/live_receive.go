@@ -136,7 +136,7 @@ func (e *Engine) knownAnnounce(raw []byte) *liveSeg {
 // stale reports whether segment k is at or below the window's floor, or
 // older than every segment of a full window.
 func (l *liveState) stale(k segKey) bool {
-	w := l.win[k.rend]
+	w := l.windowOf(k.rend)
 	if w == nil {
 		return false
 	}
