@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/shoal-p2p/shoal/internal/piece"
@@ -59,7 +60,7 @@ type simNode struct {
 	joined  time.Duration // since simStart
 	done    time.Duration // completion (since simStart); -1 until then
 	left    time.Duration // departure; -1 while present
-	peers   []NodeID      // sorted: connecting or connected
+	pairs   []pairRef     // sorted by id: connecting or connected
 	upq     []serveJob    // blocks waiting for the uplink
 	qhead   int           // first live index of upq
 	pumping bool          // a pump event is scheduled
@@ -119,11 +120,10 @@ type driver struct {
 
 	setupRNG, trackRNG, churnRNG *rand.Rand
 
-	nodes     []*simNode // by NodeID
-	byPID     map[swarm.PeerID]NodeID
-	present   []NodeID // nodes a tracker hands out, in join order
-	conns     map[uint64]connState
-	origin    NodeID // -1: none
+	nodes     []*simNode           // by NodeID
+	present   []NodeID             // nodes a tracker hands out, in join order
+	conns     map[uint64]*pairConn // every pair ever dialled
+	origin    NodeID               // -1: none
 	envs      []*envelope
 	deliverFn func(any)
 	scratch   []byte
@@ -176,8 +176,7 @@ func newBase(sc Scenario, opt Options) *driver {
 		setupRNG: rand.New(rand.NewPCG(sc.Seed, 1)),
 		trackRNG: rand.New(rand.NewPCG(sc.Seed, 2)),
 		churnRNG: rand.New(rand.NewPCG(sc.Seed, 3)),
-		byPID:    make(map[swarm.PeerID]NodeID),
-		conns:    make(map[uint64]connState),
+		conns:    make(map[uint64]*pairConn),
 		origin:   -1,
 	}
 	d.net = NewNetwork(d.s, NetConfig{Seed: sc.Seed})
@@ -268,11 +267,23 @@ func (d *driver) addNode(p profile) *simNode {
 	if err := d.net.SetAccessLatency(id, p.latency); err != nil {
 		d.fail(err)
 	}
-	n := &simNode{profile: p, id: id, pid: swarm.PeerID(fmt.Sprintf("n%d", id)),
+	n := &simNode{profile: p, id: id, pid: pidOf(id),
 		alive: true, joined: d.now(), done: -1, left: -1}
 	d.nodes = append(d.nodes, n)
-	d.byPID[n.pid] = id
 	return n
+}
+
+// pidOf returns the PeerID of node id: "n" and the number.
+func pidOf(id NodeID) swarm.PeerID { return swarm.PeerID("n" + strconv.Itoa(int(id))) }
+
+// nodeOf returns the node whose PeerID is pid (see pidOf): parsed, which
+// the hot paths prefer to a lookup in a map of every node.
+func (d *driver) nodeOf(pid swarm.PeerID) NodeID {
+	id := NodeID(0)
+	for i := 1; i < len(pid); i++ {
+		id = id*10 + NodeID(pid[i]-'0')
+	}
+	return id
 }
 
 // newEngine gives n its swarm engine.

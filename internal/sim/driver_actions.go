@@ -41,6 +41,7 @@ type envelope struct {
 	off, n   int64 // byte span of a live origin fetch
 	seg      *segment
 	msg      wire.Message
+	pc       *pairConn // kindMsg: the pair's connection
 }
 
 // drain performs n's pending actions until the engine has none left.
@@ -72,7 +73,7 @@ func (d *driver) handle(n *simNode, a swarm.Action) {
 				return // a free rider never unchokes anyone
 			}
 		}
-		d.send(n.id, d.byPID[a.Peer], a.Msg)
+		d.send(n.id, d.nodeOf(a.Peer), a.Msg)
 	case swarm.Serve:
 		d.onServe(n, a)
 	case swarm.Verify:
@@ -107,7 +108,8 @@ func (d *driver) genuine(i int, blocks [][]byte) bool {
 
 // send puts an engine message on the network.
 func (d *driver) send(from, to NodeID, m wire.Message) {
-	d.post(kindMsg, from, to, 0, m, d.frameSize(m))
+	pc := d.pairOf(d.nodes[from], to)
+	d.postEnv(envelope{kind: kindMsg, from: from, to: to, msg: m, pc: pc}, d.frameSize(m))
 }
 
 // frameSize returns the encoded length of m: wire.AppendFrame's, computed
@@ -185,7 +187,7 @@ func (d *driver) deliver(payload any) {
 // deliverMsg hands an engine message to its receiver if the connection is
 // still open.
 func (d *driver) deliverMsg(env envelope) {
-	if d.conns[pairKey(env.from, env.to)] != connOpen {
+	if env.pc == nil || env.pc.state != connOpen {
 		return
 	}
 	to := d.nodes[env.to]
@@ -197,7 +199,7 @@ func (d *driver) deliverMsg(env envelope) {
 			d.meas.downBytes += int64(len(m.Payload))
 		}
 	}
-	to.eng.Receive(d.nodes[env.from].pid, env.msg, d.s.Now())
+	to.eng.ReceiveConn(env.pc.conn[side(env.to, env.from)], env.msg, d.s.Now())
 	d.drain(to)
 }
 
@@ -216,7 +218,7 @@ func (d *driver) onServe(n *simNode, a swarm.Serve) {
 	if n.role == roleLiar || n.free {
 		return
 	}
-	to := d.byPID[a.Peer]
+	to := d.nodeOf(a.Peer)
 	n.upq = append(n.upq, serveJob{to: to, index: a.Req.Index, begin: a.Req.Begin, length: a.Req.Length})
 	d.pump(n)
 }
@@ -246,7 +248,7 @@ func (d *driver) pump(n *simNode) {
 	for n.qhead < len(n.upq) && d.net.Backlog(n.id) == 0 {
 		j := n.upq[n.qhead]
 		n.qhead++
-		if j.dead || d.conns[pairKey(n.id, j.to)] != connOpen {
+		if j.dead || !d.open(n, j.to) {
 			continue
 		}
 		var payload []byte

@@ -9,25 +9,6 @@ import (
 	"github.com/shoal-p2p/shoal/internal/swarm"
 )
 
-// connState is the state of a pair of nodes. A pair is connected at most
-// once: after it closes it stays closed.
-type connState uint8
-
-const (
-	connNone    connState = iota
-	connDialing           // handshake on its way to the dialled node
-	connOpen              // the dialled node has the dialler as a peer
-	connClosed
-)
-
-// pairKey names an unordered pair of nodes.
-func pairKey(a, b NodeID) uint64 {
-	if a > b {
-		a, b = b, a
-	}
-	return uint64(a)<<32 | uint64(uint32(b))
-}
-
 // join adds a node with an engine, introduces it to peers like a tracker
 // would and starts its ticks (and its departure under churn).
 func (d *driver) join(p profile, initial bool) {
@@ -68,7 +49,7 @@ func (d *driver) introduce(n *simNode, k int) {
 		j := i + d.trackRNG.IntN(len(cand)-i)
 		cand[i], cand[j] = cand[j], cand[i]
 		c := d.nodes[cand[i]]
-		if c == n || !c.alive || !canConnect(n, c) || d.conns[pairKey(n.id, c.id)] != connNone {
+		if c == n || !c.alive || !canConnect(n, c) || d.stateOf(n.id, c.id) != connNone {
 			continue
 		}
 		d.dial(n, c)
@@ -81,17 +62,18 @@ func (d *driver) dial(a, b *simNode) {
 	if b.nat {
 		a, b = b, a
 	}
-	d.conns[pairKey(a.id, b.id)] = connDialing
-	a.peers = insertID(a.peers, b.id)
-	b.peers = insertID(b.peers, a.id)
+	pc := &pairConn{state: connDialing}
+	d.conns[pairKey(a.id, b.id)] = pc
+	addRef(a, b.id, pc)
+	addRef(b, a.id, pc)
 	d.post(kindHello, a.id, b.id, 0, nil, helloSize)
 }
 
 // onHello: the dialled node accepts, answers and adds the dialler, or
 // turns it away when it has no room.
 func (d *driver) onHello(env envelope) {
-	k := pairKey(env.from, env.to)
-	if d.conns[k] != connDialing {
+	pc := d.conns[pairKey(env.from, env.to)]
+	if pc == nil || pc.state != connDialing {
 		return
 	}
 	a, b := d.nodes[env.from], d.nodes[env.to]
@@ -99,16 +81,17 @@ func (d *driver) onHello(env envelope) {
 		d.close(b, a)
 		return
 	}
-	d.conns[k] = connOpen
+	pc.state = connOpen
 	d.post(kindHelloAck, env.to, env.from, 0, nil, helloSize)
-	b.eng.AddPeer(a.pid, d.s.Now())
+	d.addPeer(b, a, pc)
 	d.drain(b)
 }
 
 // onHelloAck: the dialler adds the dialled node, or closes the connection
 // when it has no room left (others joined it meanwhile).
 func (d *driver) onHelloAck(env envelope) {
-	if d.conns[pairKey(env.from, env.to)] != connOpen {
+	pc := d.conns[pairKey(env.from, env.to)]
+	if pc == nil || pc.state != connOpen {
 		return
 	}
 	a, b := d.nodes[env.to], d.nodes[env.from]
@@ -116,7 +99,7 @@ func (d *driver) onHelloAck(env envelope) {
 		d.close(a, b)
 		return
 	}
-	a.eng.AddPeer(b.pid, d.s.Now())
+	d.addPeer(a, b, pc)
 	d.drain(a)
 }
 
@@ -131,7 +114,7 @@ func (d *driver) makeRoom(n, newcomer *simNode) bool {
 	if !ok {
 		return false
 	}
-	o := d.nodes[d.byPID[id]]
+	o := d.nodes[d.nodeOf(id)]
 	if d.opt.Trace != nil {
 		fmt.Fprintf(d.opt.Trace, "%v %s replaces %s with %s\n", d.now(), n.pid, o.pid, newcomer.pid)
 	}
@@ -144,7 +127,7 @@ func (d *driver) makeRoom(n, newcomer *simNode) bool {
 // onDisconnect closes the connection the engine of n dropped and tells the
 // other end.
 func (d *driver) onDisconnect(n *simNode, a swarm.Disconnect) {
-	o := d.nodes[d.byPID[a.Peer]]
+	o := d.nodes[d.nodeOf(a.Peer)]
 	if a.Ban {
 		d.meas.bans = append(d.meas.bans, ban{by: n.id, of: o.id})
 	}
@@ -153,14 +136,14 @@ func (d *driver) onDisconnect(n *simNode, a swarm.Disconnect) {
 
 // close closes the pair (n, o) and makes o's engine forget n.
 func (d *driver) close(n, o *simNode) {
-	k := pairKey(n.id, o.id)
-	st := d.conns[k]
-	if st == connNone || st == connClosed {
+	pc := d.conns[pairKey(n.id, o.id)]
+	if pc == nil || pc.state == connClosed {
 		return
 	}
-	d.conns[k] = connClosed
-	n.peers = deleteID(n.peers, o.id)
-	o.peers = deleteID(o.peers, n.id)
+	st := pc.state
+	pc.state = connClosed
+	dropRef(n, o.id)
+	dropRef(o, n.id)
 	if st == connOpen && o.alive {
 		o.eng.RemovePeer(n.pid, d.s.Now())
 		d.drain(o)
@@ -183,8 +166,8 @@ func (d *driver) leave(n *simNode) {
 	n.left = d.now()
 	n.final = n.eng.Stats()
 	n.eng = nil // nothing drives a departed node: let its state go
-	for _, q := range slices.Clone(n.peers) {
-		d.close(n, d.nodes[q])
+	for _, q := range slices.Clone(n.pairs) {
+		d.close(n, d.nodes[q.id])
 	}
 	n.upq, n.dataq = nil, nil
 	d.net.RemoveNode(n.id)
@@ -207,8 +190,8 @@ func (d *driver) announce() {
 	want := d.sc.Audience.Peers
 	for _, id := range slices.Clone(d.present) {
 		n := d.nodes[id]
-		if n.alive && n.role == roleLeecher && n.done < 0 && len(n.peers) < want/2 {
-			d.introduce(n, want-len(n.peers))
+		if n.alive && n.role == roleLeecher && n.done < 0 && len(n.pairs) < want/2 {
+			d.introduce(n, want-len(n.pairs))
 		}
 	}
 	d.s.After(announcePeriod, d.announce)
@@ -320,21 +303,4 @@ func (d *driver) drawLatency() time.Duration {
 		return l.Lo
 	}
 	return l.Lo + time.Duration(d.setupRNG.Int64N(int64(l.Hi-l.Lo)+1))
-}
-
-// insertID inserts id into the sorted slice s if absent.
-func insertID(s []NodeID, id NodeID) []NodeID {
-	i, ok := slices.BinarySearch(s, id)
-	if ok {
-		return s
-	}
-	return slices.Insert(s, i, id)
-}
-
-// deleteID removes id from the sorted slice s.
-func deleteID(s []NodeID, id NodeID) []NodeID {
-	if i, ok := slices.BinarySearch(s, id); ok {
-		return slices.Delete(s, i, i+1)
-	}
-	return s
 }

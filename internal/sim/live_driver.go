@@ -268,7 +268,7 @@ func (p *pollEvents) Fire(arg uint64) {
 	// the viewer has peers and its engine's newest segment ended less than
 	// three intervals ago (the runtime measures how long the edge stood
 	// still on its own clock; here the clocks are one).
-	if edge := n.eng.LiveEdge(); edge.IsZero() || len(n.peers) == 0 || d.s.Now().Sub(edge) >= 3*d.lv.poll {
+	if edge := n.eng.LiveEdge(); edge.IsZero() || len(n.pairs) == 0 || d.s.Now().Sub(edge) >= 3*d.lv.poll {
 		d.lv.pollOrigin(n)
 	}
 	d.s.AfterHandler(d.lv.poll, p, arg)

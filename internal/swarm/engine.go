@@ -222,6 +222,7 @@ func (e *Engine) dropPeer(p *peer) {
 		}
 	}
 	delete(e.peers, p.id)
+	p.removed = true
 	if i, ok := slices.BinarySearch(e.order, p.id); ok {
 		e.order = slices.Delete(e.order, i, i+1)
 		e.list = slices.Delete(e.list, i, i+1)

@@ -40,8 +40,9 @@ type outReq struct {
 
 // peer is the engine's view of one connection.
 type peer struct {
-	id    PeerID
-	since time.Time // when it was added
+	id      PeerID
+	since   time.Time // when it was added
+	removed bool      // dropped: a Conn on it is stale
 
 	bits       piece.Bitfield // what they have; Len()==0 until the manifest is known
 	rawBits    []byte         // Bitfield received before the manifest

@@ -13,8 +13,28 @@ import (
 // payloads as they are: the caller must not reuse their buffers
 // (wire.Reader allocates a fresh one per frame).
 func (e *Engine) Receive(id PeerID, m wire.Message, now time.Time) {
+	e.ReceiveConn(Conn{e.peers[id]}, m, now)
+}
+
+// Conn is an engine's handle on one connected peer, for a runtime that
+// keeps per-connection state of its own: ReceiveConn skips the lookup by
+// ID that Receive does on every message. The zero Conn refers to no peer.
+// A Conn is only meaningful to the engine that returned it.
+type Conn struct{ p *peer }
+
+// Conn returns the handle of the connected peer id, and false if id is not
+// connected.
+func (e *Engine) Conn(id PeerID) (Conn, bool) {
 	p := e.peers[id]
-	if p == nil || m == nil {
+	return Conn{p}, p != nil
+}
+
+// ReceiveConn is Receive for the peer c refers to. A message on a handle
+// whose peer has been removed since is ignored, as Receive ignores one from
+// an unknown peer.
+func (e *Engine) ReceiveConn(c Conn, m wire.Message, now time.Time) {
+	p := c.p
+	if p == nil || p.removed || m == nil {
 		return
 	}
 	if e.live != nil {
