@@ -123,6 +123,7 @@ type driver struct {
 	nodes     []*simNode           // by NodeID
 	present   []NodeID             // nodes a tracker hands out, in join order
 	conns     map[uint64]*pairConn // every pair ever dialled
+	acts      [][]swarm.Action     // free action lists (drain)
 	origin    NodeID               // -1: none
 	envs      []*envelope
 	deliverFn func(any)

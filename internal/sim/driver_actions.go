@@ -45,16 +45,23 @@ type envelope struct {
 }
 
 // drain performs n's pending actions until the engine has none left.
+// Handling an action can drain another node, so each drain takes its own
+// action list from d.acts and gives it back.
 func (d *driver) drain(n *simNode) {
+	var acts []swarm.Action
+	if k := len(d.acts); k > 0 {
+		acts, d.acts = d.acts[k-1], d.acts[:k-1]
+	}
 	for {
-		acts := n.eng.Ready()
+		acts = n.eng.AppendReady(acts[:0])
 		if len(acts) == 0 {
-			return
+			break
 		}
 		for _, a := range acts {
 			d.handle(n, a)
 		}
 	}
+	d.acts = append(d.acts, acts)
 }
 
 // handle performs one action of node n.

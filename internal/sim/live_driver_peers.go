@@ -38,17 +38,21 @@ func (lv *liveRun) handle(n *simNode, a swarm.Action) {
 // makes it: a free rider advertises nothing and serves nothing, a liar
 // advertises every chunk of every segment it learns of and serves
 // nothing, a corrupt node serves wrong bytes.
-func (lv *liveRun) send(n *simNode, to NodeID, m wire.Message) {
+//
+// A message passes on as the interface value it came in, not re-boxed
+// from its concrete type, which would allocate it again.
+func (lv *liveRun) send(n *simNode, to NodeID, msg wire.Message) {
 	d := lv.d
-	switch m := m.(type) {
+	switch m := msg.(type) {
 	case wire.LiveData:
 		switch {
 		case n.free || n.role == roleLiar:
 			return
 		case n.role == roleCorrupt:
 			m.Payload = d.bad[:len(m.Payload)]
+			msg = m
 		}
-		n.dataq = append(n.dataq, liveData{to: to, m: m})
+		n.dataq = append(n.dataq, liveData{to: to, m: msg})
 		lv.pump(n)
 		return
 	case wire.LiveHave:
@@ -57,11 +61,12 @@ func (lv *liveRun) send(n *simNode, to NodeID, m wire.Message) {
 		}
 		if n.role == roleLiar {
 			m.Chunks = lv.fullMap(m.Rendition, m.Sequence, m.Chunks)
+			msg = m
 		}
-		d.send(n.id, to, m)
+		d.send(n.id, to, msg)
 		return
 	case wire.Announce:
-		d.send(n.id, to, m)
+		d.send(n.id, to, msg)
 		if r, seq, ok := announceAddr(m.Data); ok && n.role == roleLiar {
 			if full := lv.fullMap(r, seq, nil); full != nil {
 				d.send(n.id, to, wire.LiveHave{Rendition: r, Sequence: seq, Chunks: full})
@@ -69,13 +74,13 @@ func (lv *liveRun) send(n *simNode, to NodeID, m wire.Message) {
 		}
 		return
 	}
-	d.send(n.id, to, m)
+	d.send(n.id, to, msg)
 }
 
 // liveData is a chunk waiting for its sender's uplink.
 type liveData struct {
 	to NodeID
-	m  wire.LiveData
+	m  wire.Message // a wire.LiveData
 }
 
 // pump hands queued chunks to the uplink one at a time, each when the

@@ -125,15 +125,23 @@ func (e *Engine) setManifest(m *piece.Manifest, have piece.Bitfield) {
 // In live mode it first issues the chunk requests that the inputs since the
 // last call made possible (see docs/live.md).
 func (e *Engine) Ready() []Action {
+	return e.AppendReady(nil)
+}
+
+// AppendReady is Ready appending to dst: a runtime that handles actions
+// as they come can reuse one slice, and the engine reuses its own queue,
+// so no action list is allocated per input.
+func (e *Engine) AppendReady(dst []Action) []Action {
 	if e.live != nil && len(e.live.adverts) > 0 {
 		e.flushAdverts()
 	}
 	if e.live != nil && (e.live.dirty || len(e.live.touched) > 0) {
 		e.liveSchedule(e.live.now)
 	}
-	a := e.pending
-	e.pending = nil
-	return a
+	dst = append(dst, e.pending...)
+	clear(e.pending) // let the messages go once the runtime is done with them
+	e.pending = e.pending[:0]
+	return dst
 }
 
 // Manifest returns the manifest, or nil while it is still being fetched.

@@ -51,6 +51,9 @@ type liveSeg struct {
 	originAim   time.Time     // aim of the origin stages: see originAimOf
 
 	fromPeers, fromOrigin int64
+
+	srcs     []source // its sources in schedule srcSched (liveSchedule)
+	srcSched uint64
 }
 
 // deadline returns the playback deadline: Time + TargetLatency.
@@ -99,9 +102,12 @@ type liveState struct {
 	originTime     time.Duration // EWMA of origin fetch durations
 	chunkSize      int           // of the newest announcement, for pipeline sizing
 
-	slots      []*peer // by livePeer.slot; nil when free
-	open       []int   // by slot, during a schedule over all peers: see openSlots
-	advertTurn int     // slot where the next advert round starts
+	slots      []*peer  // by livePeer.slot; nil when free
+	open       []int    // by slot, during a schedule over all peers: see openSlots
+	srcBuf     []source // backing of the segments' sources during a schedule
+	sched      uint64   // schedules so far; liveSeg.srcSched names the one srcs is of
+	advertTurn int      // slot where the next advert round starts
+	lacking    []int    // sendAdvert's scratch
 	up         uploadState
 	push       pushState
 	arrival    uint64 // serve-queue arrival counter
@@ -183,6 +189,7 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 		key: segKey{a.Rendition, a.Sequence}, ann: a, raw: raw, n: n,
 		have: piece.NewBitfield(n), chunks: make([][]byte, n), avail: make([]int, n), rank: make([]uint32, n),
 		req: make([]PeerID, n), reqAt: make([]time.Time, n),
+		peers: make([]segPeer, len(l.slots)), // grown one by one, it was a large run's most allocated state
 	}
 	for i := range s.rank {
 		s.rank[i] = e.rng.Uint32()

@@ -159,14 +159,13 @@ func (e *Engine) liveSchedule(now time.Time) {
 	if only == nil {
 		l.open = e.openSlots(l.open[:0], now)
 	}
-	srcs := make(map[*liveSeg][]source)
+	l.sched++
+	l.srcBuf = l.srcBuf[:0]
 	for _, cd := range cands {
-		ss, ok := srcs[cd.s]
-		if !ok {
-			ss = e.sources(cd.s, only)
-			srcs[cd.s] = ss
+		if cd.s.srcSched != l.sched {
+			cd.s.srcs, cd.s.srcSched = e.sources(cd.s, only), l.sched
 		}
-		if p := bestSource(ss, cd.c); p != nil {
+		if p := bestSource(cd.s.srcs, cd.c); p != nil {
 			e.requestChunk(p, cd.s, cd.c, now)
 		}
 	}
@@ -249,23 +248,24 @@ func (e *Engine) openSlots(buf []int, now time.Time) []int {
 
 // sources returns the peers (of only, unless nil), in slot order, that hold
 // chunks of s and are not being left alone (l.open, when only is nil).
+// The result is a piece of liveState.srcBuf, valid during this schedule.
 func (e *Engine) sources(s *liveSeg, only []*peer) []source {
-	var out []source
+	l := e.live
+	start := len(l.srcBuf)
 	if only != nil {
 		for _, p := range only {
 			if bits := s.bitsOf(p); bits.Count() > 0 {
-				out = append(out, source{p, bits, e.liveDepth(p)})
+				l.srcBuf = append(l.srcBuf, source{p, bits, e.liveDepth(p)})
 			}
 		}
-		return out
-	}
-	open := e.live.open
-	for i, sp := range s.peers {
-		if sp.bits.Count() > 0 && open[i] >= 0 {
-			out = append(out, source{e.live.slots[i], sp.bits, open[i]})
+	} else {
+		for i, sp := range s.peers {
+			if sp.bits.Count() > 0 && l.open[i] >= 0 {
+				l.srcBuf = append(l.srcBuf, source{l.slots[i], sp.bits, l.open[i]})
+			}
 		}
 	}
-	return out
+	return l.srcBuf[start:len(l.srcBuf):len(l.srcBuf)]
 }
 
 // bestSource returns the source to ask for chunk c, or nil if no source

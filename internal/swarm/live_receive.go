@@ -255,13 +255,14 @@ func (e *Engine) flushAdverts() {
 // peer, most of a large swarm's traffic and CPU (docs/live.md, "Adverts").
 func (e *Engine) sendAdvert(s *liveSeg) {
 	l := e.live
-	lacking := make([]int, 0, len(s.peers))
+	lacking := l.lacking[:0]
 	for i := range s.peers {
 		sp := &s.peers[i]
 		if sp.seen && slices.ContainsFunc(s.newChunks, func(c int) bool { return !sp.bits.Has(c) }) {
 			lacking = append(lacking, i)
 		}
 	}
+	l.lacking = lacking
 	if len(lacking) == 0 {
 		return
 	}
