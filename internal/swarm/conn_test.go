@@ -31,3 +31,24 @@ func TestReceiveConnIgnoresStaleHandles(t *testing.T) {
 	}
 	e.ReceiveConn(Conn{}, wire.Interested{}, epoch) // the zero Conn: ignored
 }
+
+// TestAppendReadyAppends checks that AppendReady keeps what dst held, adds
+// the pending actions in order and leaves none pending.
+func TestAppendReadyAppends(t *testing.T) {
+	e := newTestEngine(t, Config{Manifest: testManifest(4, 16<<10), BlockSize: 16 << 10, Seed: 1})
+	e.AddPeer("a", epoch)
+	e.AddPeer("b", epoch)
+	mark := Disconnect{Peer: "x"}
+	got := e.AppendReady([]Action{mark})
+	if len(got) != 3 || got[0] != Action(mark) {
+		t.Fatalf("AppendReady = %v, want the mark and two bitfields", got)
+	}
+	for i, want := range []PeerID{"a", "b"} {
+		if s, ok := got[i+1].(Send); !ok || s.Peer != want {
+			t.Errorf("action %d = %v, want a Send to %s", i+1, got[i+1], want)
+		}
+	}
+	if rest := e.AppendReady(nil); len(rest) != 0 {
+		t.Errorf("second AppendReady = %v, want nothing", rest)
+	}
+}
