@@ -124,6 +124,7 @@ type livePeer struct {
 	busyUntil time.Time // no requests to them before this (after TooMany)
 	touched   bool      // in liveState.touched
 	rank      uint32    // random tie-break among equal sources
+	tag       float64   // fair-queuing tag of our upload to it (drainUpload)
 }
 
 func newLivePeer(rank uint32) *livePeer {

@@ -185,7 +185,7 @@ func (l *liveState) touch(p *peer) {
 func (l *liveState) touchedPeers(e *Engine) []*peer {
 	out := make([]*peer, 0, len(l.touched))
 	for _, p := range l.touched {
-		if e.peers[p.id] == p && !l.now.Before(p.lp.busyUntil) {
+		if !p.removed && !l.now.Before(p.lp.busyUntil) {
 			out = append(out, p)
 		}
 	}

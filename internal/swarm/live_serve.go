@@ -30,6 +30,7 @@ const (
 // serveReq is a peer's request waiting for upload.
 type serveReq struct {
 	peer    PeerID
+	p       *peer // connected: dropPeer removes a departing peer's requests
 	addr    wire.ChunkAddr
 	at      time.Time
 	arrival uint64
@@ -67,10 +68,9 @@ type uploadState struct {
 	credit   float64
 	creditAt time.Time
 
-	// Weighted fair queuing over peers (drainUpload): a peer's tag is the
-	// virtual time at which its service so far ends; vtime is the start
-	// tag of the latest chunk served.
-	tag   map[PeerID]float64
+	// Weighted fair queuing over peers (drainUpload): a peer's tag
+	// (livePeer.tag) is the virtual time at which its service so far ends;
+	// vtime is the start tag of the latest chunk served.
 	vtime float64
 }
 
@@ -95,7 +95,7 @@ func (e *Engine) onLiveRequest(p *peer, a wire.ChunkAddr, now time.Time) {
 		reject(wire.RejectTooMany)
 	default:
 		e.live.arrival++
-		u.queue = append(u.queue, serveReq{peer: p.id, addr: a, at: now, arrival: e.live.arrival, due: s.deadline(e.live).UnixMilli()})
+		u.queue = append(u.queue, serveReq{peer: p.id, p: p, addr: a, at: now, arrival: e.live.arrival, due: s.deadline(e.live).UnixMilli()})
 		if u.queued == nil {
 			u.queued = make(map[serveKey]bool)
 		}
@@ -145,7 +145,7 @@ func (e *Engine) drainUpload(now time.Time) {
 		r := u.queue[i]
 		u.queue = slices.Delete(u.queue, i, i+1)
 		delete(u.queued, serveKey{r.peer, r.addr})
-		p := e.peers[r.peer]
+		p := r.p
 		p.lp.queued--
 		e.charge(p, r.addr)
 		e.serveChunk(p, r.addr, now)
@@ -158,7 +158,7 @@ func (e *Engine) nextServe() int {
 	u := &e.live.up
 	best, bestStart := -1, 0.0
 	for i, r := range u.queue {
-		start := max(u.tag[r.peer], u.vtime)
+		start := max(r.p.lp.tag, u.vtime)
 		if best < 0 || start < bestStart || (start == bestStart && r.due < u.queue[best].due) {
 			best, bestStart = i, start
 		}
@@ -176,12 +176,9 @@ func (e *Engine) charge(p *peer, a wire.ChunkAddr) {
 	}
 	s := e.live.seg(segKey{a.Rendition, a.Sequence})
 	w := min(1+p.down.bytesPerSec()/float64(rate), maxServeWeight)
-	start := max(u.tag[p.id], u.vtime)
-	if u.tag == nil {
-		u.tag = make(map[PeerID]float64)
-	}
+	start := max(p.lp.tag, u.vtime)
 	u.vtime = start
-	u.tag[p.id] = start + float64(len(s.chunks[a.Chunk]))/w
+	p.lp.tag = start + float64(len(s.chunks[a.Chunk]))/w
 }
 
 // expireServes rejects queued requests that waited too long or whose
@@ -197,7 +194,7 @@ func (e *Engine) expireServes(now time.Time) {
 			return false
 		}
 		delete(e.live.up.queued, serveKey{r.peer, r.addr})
-		p := e.peers[r.peer]
+		p := r.p
 		p.lp.queued--
 		reason := wire.RejectTooMany
 		if gone {
@@ -244,7 +241,6 @@ func (u *uploadState) dropPeer(id PeerID) {
 		delete(u.queued, serveKey{r.peer, r.addr})
 		return true
 	})
-	delete(u.tag, id)
 }
 
 // dropSegment rejects queued requests for an evicted segment.
@@ -254,7 +250,7 @@ func (u *uploadState) dropSegment(e *Engine, k segKey) {
 			return false
 		}
 		delete(u.queued, serveKey{r.peer, r.addr})
-		p := e.peers[r.peer]
+		p := r.p
 		p.lp.queued--
 		e.send(p, wire.LiveReject{ChunkAddr: r.addr, Reason: wire.RejectNotHave})
 		return true
