@@ -63,7 +63,6 @@ type Engine struct {
 	stats   Stats
 	down    meter
 	up      meter
-	rollDue time.Time // live: no peer's meter closes a sample before this
 	pending []Action
 }
 
@@ -187,7 +186,6 @@ func (e *Engine) AddPeer(id PeerID, now time.Time) {
 	e.list = slices.Insert(e.list, i, p)
 	if e.live != nil {
 		e.live.now = now
-		e.rollDue = time.Time{} // its meters start at the next Tick
 		e.liveAddPeer(p)
 		return
 	}
@@ -257,9 +255,7 @@ func (e *Engine) Tick(now time.Time) {
 	e.down.roll(now)
 	e.up.roll(now)
 	if e.live != nil {
-		if !now.Before(e.rollDue) {
-			e.rollPeers(now)
-		}
+		e.rollPeers(now)
 		e.liveTick(now)
 		return
 	}
@@ -276,24 +272,27 @@ func (e *Engine) Tick(now time.Time) {
 	e.originFill(now)
 }
 
-// rollPeers rolls every peer's meters and notes when the next one can
-// close a sample. A live engine's Tick skips the peers until then: the
-// rolls in between would all be no-ops, and reading every peer's state ten
-// times a second was a large simulation's biggest single cost. (Meters
-// also roll when they count bytes, which only moves the next sample later,
-// so rollDue stays a safe lower bound.)
+// rollPeers rolls the meters of the peers that may close a sample now.
+// A live engine keeps, by peer slot, a time before which neither meter of
+// that peer can close one (liveState.rollAt), so a Tick reads the state of
+// those peers only: reading every peer ten times a second, for rolls that
+// were nearly all no-ops, was a large simulation's biggest single cost.
+// Meters also roll when they count bytes, which only moves their next
+// sample later, so rollAt stays a safe lower bound.
 func (e *Engine) rollPeers(now time.Time) {
-	due := time.Time{}
-	for _, p := range e.list {
+	l := e.live
+	for i, at := range l.rollAt {
+		p := l.slots[i]
+		if p == nil || now.Before(at) {
+			continue
+		}
 		p.down.roll(now)
 		p.up.roll(now)
-		for _, last := range [2]time.Time{p.down.last, p.up.last} {
-			if next := last.Add(rateSample); due.IsZero() || next.Before(due) {
-				due = next
-			}
+		l.rollAt[i] = p.down.last.Add(rateSample)
+		if up := p.up.last.Add(rateSample); up.Before(l.rollAt[i]) {
+			l.rollAt[i] = up
 		}
 	}
-	e.rollDue = due
 }
 
 // SetPriority makes pieces first..last (inclusive) strictly preferred, in

@@ -65,7 +65,8 @@ func (s *liveSeg) end() time.Time { return s.ann.Time.Add(s.ann.Duration) }
 // liveWindow is one rendition's segments, oldest first.
 type liveWindow struct {
 	segs     []*liveSeg
-	floor    uint64 // highest evicted sequence
+	seqs     []uint64 // segs' sequences: find reads these, not the segments
+	floor    uint64   // highest evicted sequence
 	hasFloor bool
 }
 
@@ -73,19 +74,17 @@ type liveWindow struct {
 // window are usually consecutive, so the segment is first looked for at
 // its offset from the oldest; a gapped window falls back to a search.
 func (w *liveWindow) find(seq uint64) *liveSeg {
-	if len(w.segs) == 0 {
+	q := w.seqs
+	if len(q) == 0 {
 		return nil
 	}
-	if d := seq - w.segs[0].key.seq; d < uint64(len(w.segs)) && w.segs[d].key.seq == seq {
+	if d := seq - q[0]; d < uint64(len(q)) && q[d] == seq {
 		return w.segs[d]
 	}
-	i, ok := slices.BinarySearchFunc(w.segs, seq, func(s *liveSeg, q uint64) int {
-		return cmp.Compare(s.key.seq, q)
-	})
-	if !ok {
-		return nil
+	if i, ok := slices.BinarySearch(q, seq); ok {
+		return w.segs[i]
 	}
-	return w.segs[i]
+	return nil
 }
 
 // liveState is the engine's live-mode state; nil for static content.
@@ -102,12 +101,13 @@ type liveState struct {
 	originTime     time.Duration // EWMA of origin fetch durations
 	chunkSize      int           // of the newest announcement, for pipeline sizing
 
-	slots      []*peer  // by livePeer.slot; nil when free
-	open       []int    // by slot, during a schedule over all peers: see openSlots
-	srcBuf     []source // backing of the segments' sources during a schedule
-	sched      uint64   // schedules so far; liveSeg.srcSched names the one srcs is of
-	advertTurn int      // slot where the next advert round starts
-	lacking    []int    // sendAdvert's scratch
+	slots      []*peer     // by livePeer.slot; nil when free
+	open       []int       // by slot, during a schedule over all peers: see openSlots
+	rollAt     []time.Time // by slot: its meters close no sample before this (rollPeers)
+	srcBuf     []source    // backing of the segments' sources during a schedule
+	sched      uint64      // schedules so far; liveSeg.srcSched names the one srcs is of
+	advertTurn int         // slot where the next advert round starts
+	lacking    []int       // sendAdvert's scratch
 	up         uploadState
 	push       pushState
 	arrival    uint64 // serve-queue arrival counter
@@ -205,6 +205,7 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 		return cmp.Compare(x.key.seq, y.key.seq)
 	})
 	w.segs = slices.Insert(w.segs, i, s)
+	w.seqs = slices.Insert(w.seqs, i, s.key.seq)
 	for len(w.segs) > l.cfg.WindowSegments {
 		e.evict(w, now)
 	}
@@ -216,6 +217,7 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 func (e *Engine) evict(w *liveWindow, now time.Time) {
 	s := w.segs[0]
 	w.segs = slices.Delete(w.segs, 0, 1)
+	w.seqs = slices.Delete(w.seqs, 0, 1)
 	w.floor, w.hasFloor = s.key.seq, true
 	l := e.live
 	if s.wanted && !s.ready && !s.gaveUp {

@@ -1,6 +1,10 @@
 package swarm
 
-import "github.com/shoal-p2p/shoal/internal/piece"
+import (
+	"time"
+
+	"github.com/shoal-p2p/shoal/internal/piece"
+)
 
 // What each peer holds of each segment lives in the segment, indexed by a
 // small per-peer slot number, rather than in per-peer maps keyed by
@@ -16,15 +20,18 @@ type segPeer struct {
 }
 
 // takeSlot gives p the lowest free slot.
+// Its meters start at the next Tick (rollAt zero).
 func (l *liveState) takeSlot(p *peer) {
 	for i, q := range l.slots {
 		if q == nil {
 			l.slots[i], p.lp.slot = p, i
+			l.rollAt[i] = time.Time{}
 			return
 		}
 	}
 	p.lp.slot = len(l.slots)
 	l.slots = append(l.slots, p)
+	l.rollAt = append(l.rollAt, time.Time{})
 }
 
 // freeSlot clears p's state in every segment, undoing its availability,
