@@ -157,7 +157,7 @@ func (e *Engine) liveSchedule(now time.Time) {
 			cmp.Compare(a.s.rank[a.c], b.s.rank[b.c]))
 	})
 	if only == nil {
-		l.open = e.openSlots(l.open[:0], now)
+		l.open = resetOpen(l.open, len(l.slots))
 	}
 	l.sched++
 	l.srcBuf = l.srcBuf[:0]
@@ -230,24 +230,39 @@ type source struct {
 	depth int            // liveDepth(p)
 }
 
-// openSlots returns, by peer slot, the pipeline depth of each connected
-// peer that is not being left alone, and -1 for the others: what sources
-// asks of every peer, computed once per schedule rather than once per
-// segment (each answer reads the peer's state, far from the segments' in
-// memory).
-func (e *Engine) openSlots(buf []int, now time.Time) []int {
-	for _, p := range e.live.slots {
-		d := -1
-		if p != nil && !now.Before(p.lp.busyUntil) {
-			d = e.liveDepth(p)
-		}
-		buf = append(buf, d)
+// During a schedule over all peers, l.open holds by peer slot the
+// pipeline depth of a peer that may be asked (connected and not being left
+// alone), -1 for one that may not, and unknown until a segment it holds
+// chunks of needs it: openAt reads each peer's state at most once per
+// schedule rather than once per segment, and only for peers that matter
+// (each answer reads the peer's state, far from the segments' in memory).
+const openUnknown = -2
+
+// resetOpen returns buf sized to n slots, every one unknown.
+func resetOpen(buf []int, n int) []int {
+	buf = slices.Grow(buf[:0], n)[:n]
+	for i := range buf {
+		buf[i] = openUnknown
 	}
 	return buf
 }
 
+// openAt returns l.open[i], finding it first if unknown.
+func (e *Engine) openAt(i int) int {
+	l := e.live
+	if d := l.open[i]; d != openUnknown {
+		return d
+	}
+	d := -1
+	if p := l.slots[i]; p != nil && !l.now.Before(p.lp.busyUntil) {
+		d = e.liveDepth(p)
+	}
+	l.open[i] = d
+	return d
+}
+
 // sources returns the peers (of only, unless nil), in slot order, that hold
-// chunks of s and are not being left alone (l.open, when only is nil).
+// chunks of s and are not being left alone (openAt, when only is nil).
 // The result is a piece of liveState.srcBuf, valid during this schedule.
 func (e *Engine) sources(s *liveSeg, only []*peer) []source {
 	l := e.live
@@ -260,8 +275,11 @@ func (e *Engine) sources(s *liveSeg, only []*peer) []source {
 		}
 	} else {
 		for i, sp := range s.peers {
-			if sp.bits.Count() > 0 && l.open[i] >= 0 {
-				l.srcBuf = append(l.srcBuf, source{l.slots[i], sp.bits, l.open[i]})
+			if sp.bits.Count() == 0 {
+				continue
+			}
+			if d := e.openAt(i); d >= 0 {
+				l.srcBuf = append(l.srcBuf, source{l.slots[i], sp.bits, d})
 			}
 		}
 	}
