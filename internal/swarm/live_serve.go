@@ -39,7 +39,7 @@ type serveReq struct {
 
 // serveKey names one peer's request for one chunk.
 type serveKey struct {
-	peer PeerID
+	p    *peer
 	addr wire.ChunkAddr
 }
 
@@ -89,7 +89,7 @@ func (e *Engine) onLiveRequest(p *peer, a wire.ChunkAddr, now time.Time) {
 		reject(wire.RejectBadRange)
 	case !s.have.Has(int(a.Chunk)):
 		reject(wire.RejectNotHave)
-	case u.queued[serveKey{p.id, a}]:
+	case u.queued[serveKey{p, a}]:
 		// A repeat: the request already waiting gets the answer.
 	case p.lp.queued >= maxLiveQueue:
 		reject(wire.RejectTooMany)
@@ -99,7 +99,7 @@ func (e *Engine) onLiveRequest(p *peer, a wire.ChunkAddr, now time.Time) {
 		if u.queued == nil {
 			u.queued = make(map[serveKey]bool)
 		}
-		u.queued[serveKey{p.id, a}] = true
+		u.queued[serveKey{p, a}] = true
 		p.lp.queued++
 		e.drainUpload(now)
 	}
@@ -144,7 +144,7 @@ func (e *Engine) drainUpload(now time.Time) {
 		}
 		r := u.queue[i]
 		u.queue = slices.Delete(u.queue, i, i+1)
-		delete(u.queued, serveKey{r.peer, r.addr})
+		delete(u.queued, serveKey{r.p, r.addr})
 		p := r.p
 		p.lp.queued--
 		e.charge(p, r.addr)
@@ -193,7 +193,7 @@ func (e *Engine) expireServes(now time.Time) {
 		if !gone && now.Sub(r.at) < liveServeWait {
 			return false
 		}
-		delete(e.live.up.queued, serveKey{r.peer, r.addr})
+		delete(e.live.up.queued, serveKey{r.p, r.addr})
 		p := r.p
 		p.lp.queued--
 		reason := wire.RejectTooMany
@@ -222,10 +222,10 @@ func (e *Engine) serveChunk(p *peer, a wire.ChunkAddr, now time.Time) {
 
 // cancel drops p's queued request for a.
 func (u *uploadState) cancel(p *peer, a wire.ChunkAddr) {
-	if !u.queued[serveKey{p.id, a}] {
+	if !u.queued[serveKey{p, a}] {
 		return
 	}
-	delete(u.queued, serveKey{p.id, a})
+	delete(u.queued, serveKey{p, a})
 	if i := slices.IndexFunc(u.queue, func(r serveReq) bool { return r.peer == p.id && r.addr == a }); i >= 0 {
 		u.queue = slices.Delete(u.queue, i, i+1)
 		p.lp.queued--
@@ -238,7 +238,7 @@ func (u *uploadState) dropPeer(id PeerID) {
 		if r.peer != id {
 			return false
 		}
-		delete(u.queued, serveKey{r.peer, r.addr})
+		delete(u.queued, serveKey{r.p, r.addr})
 		return true
 	})
 }
@@ -249,7 +249,7 @@ func (u *uploadState) dropSegment(e *Engine, k segKey) {
 		if r.addr.Rendition != k.rend || r.addr.Sequence != k.seq {
 			return false
 		}
-		delete(u.queued, serveKey{r.peer, r.addr})
+		delete(u.queued, serveKey{r.p, r.addr})
 		p := r.p
 		p.lp.queued--
 		e.send(p, wire.LiveReject{ChunkAddr: r.addr, Reason: wire.RejectNotHave})
