@@ -95,3 +95,26 @@ func (s *liveSeg) lose(p *peer, c int) {
 		s.avail[c]--
 	}
 }
+
+// rollPeers rolls the meters of the peers that may close a sample now.
+// A live engine keeps, by peer slot, a time before which neither meter of
+// that peer can close one (liveState.rollAt), so a Tick reads the state of
+// those peers only: reading every peer ten times a second, for rolls that
+// were nearly all no-ops, was a large simulation's biggest single cost.
+// Meters also roll when they count bytes, which only moves their next
+// sample later, so rollAt stays a safe lower bound.
+func (e *Engine) rollPeers(now time.Time) {
+	l := e.live
+	for i, at := range l.rollAt {
+		p := l.slots[i]
+		if p == nil || now.Before(at) {
+			continue
+		}
+		p.down.roll(now)
+		p.up.roll(now)
+		l.rollAt[i] = p.down.last.Add(rateSample)
+		if up := p.up.last.Add(rateSample); up.Before(l.rollAt[i]) {
+			l.rollAt[i] = up
+		}
+	}
+}
