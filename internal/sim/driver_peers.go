@@ -142,6 +142,7 @@ func (d *driver) close(n, o *simNode) {
 	}
 	st := pc.state
 	pc.state = connClosed
+	pc.conn = [2]swarm.Conn{} // the pair stays closed: let the engines' peers go
 	dropRef(n, o.id)
 	dropRef(o, n.id)
 	if st == connOpen && o.alive {
