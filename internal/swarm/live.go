@@ -102,7 +102,7 @@ type liveState struct {
 	chunkSize      int           // of the newest announcement, for pipeline sizing
 
 	slots      []*peer     // by livePeer.slot; nil when free
-	open       []int       // by slot, during a schedule over all peers: see openSlots
+	open       []int       // by slot, during a schedule over all peers: see openAt
 	rollAt     []time.Time // by slot: its meters close no sample before this (rollPeers)
 	srcBuf     []source    // backing of the segments' sources during a schedule
 	sched      uint64      // schedules so far; liveSeg.srcSched names the one srcs is of
