@@ -64,7 +64,8 @@ type slot struct {
 // Step, RunUntil and Run must not be called from inside an event.
 type Scheduler struct {
 	start time.Time
-	now   int64 // nanoseconds since start
+	now   int64  // nanoseconds since start
+	steps uint64 // events run
 	seq   uint64
 	heap  []entry
 	slots []slot
@@ -87,6 +88,9 @@ func (s *Scheduler) Now() time.Time {
 func (s *Scheduler) Elapsed() time.Duration {
 	return time.Duration(s.now)
 }
+
+// Steps returns the number of events run so far.
+func (s *Scheduler) Steps() uint64 { return s.steps }
 
 // Len returns the number of pending events.
 func (s *Scheduler) Len() int {
@@ -144,6 +148,7 @@ func (s *Scheduler) Step() bool {
 		return false
 	}
 	top := s.heap[0]
+	s.steps++
 	s.popMin()
 	s.now = top.at
 	sl := &s.slots[top.slot]

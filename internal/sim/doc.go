@@ -141,6 +141,10 @@
 //     unique media bytes) ÷ unique media bytes, where unique media bytes
 //     sum the size of each Ready segment at each honest viewer.
 //
+// What the run cost the simulator is reported beside the measures: the
+// engine messages put on the network, by wire type (messages_sent), and
+// the events the scheduler ran (events).
+//
 // The bound (LiveFluidBound) is the fluid model of DESIGN.md with the
 // broadcaster, not the origin, as the source: the sustainable rate
 // min(u_s, (u_s + Σu_i)/n) against the stream's rate r, and the origin

@@ -120,14 +120,15 @@ type driver struct {
 
 	setupRNG, trackRNG, churnRNG *rand.Rand
 
-	nodes     []*simNode           // by NodeID
-	present   []NodeID             // nodes a tracker hands out, in join order
-	conns     map[uint64]*pairConn // every pair ever dialled
-	acts      [][]swarm.Action     // free action lists (drain)
-	origin    NodeID               // -1: none
-	envs      []*envelope
-	deliverFn func(any)
-	scratch   []byte
+	nodes      []*simNode           // by NodeID
+	present    []NodeID             // nodes a tracker hands out, in join order
+	conns      map[uint64]*pairConn // every pair ever dialled
+	acts       [][]swarm.Action     // free action lists (drain)
+	sentByType [256]int64           // engine messages put on the network, by wire type
+	origin     NodeID               // -1: none
+	envs       []*envelope
+	deliverFn  func(any)
+	scratch    []byte
 
 	pendingJoins int // initial audience not joined yet
 	incomplete   int // present honest leechers not done

@@ -115,8 +115,20 @@ func (d *driver) genuine(i int, blocks [][]byte) bool {
 
 // send puts an engine message on the network.
 func (d *driver) send(from, to NodeID, m wire.Message) {
+	d.sentByType[m.Type()]++
 	pc := d.pairOf(d.nodes[from], to)
 	d.postEnv(envelope{kind: kindMsg, from: from, to: to, msg: m, pc: pc}, d.frameSize(m))
+}
+
+// messagesSent returns the engine messages sent so far by type name.
+func (d *driver) messagesSent() map[string]int64 {
+	out := make(map[string]int64)
+	for t, n := range d.sentByType {
+		if n > 0 {
+			out[wire.Type(t).String()] = n
+		}
+	}
+	return out
 }
 
 // frameSize returns the encoded length of m: wire.AppendFrame's, computed

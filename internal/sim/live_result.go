@@ -55,6 +55,11 @@ type LiveResult struct {
 
 	Bans Bans `json:"bans"`
 
+	// What the run cost the simulator: engine messages put on the
+	// network, by wire type, and the scheduler's events (docs/simulator.md).
+	MessagesSent map[string]int64 `json:"messages_sent"`
+	Events       uint64           `json:"events"`
+
 	End    float64          `json:"end_s"`
 	Series []LiveSample     `json:"series"`
 	Nodes  []LiveNodeResult `json:"nodes"`
@@ -99,6 +104,7 @@ func (lv *liveRun) result(b LiveBound) *LiveResult {
 	for rr := range lv.spec.Renditions {
 		r.StreamBytes += int64(lv.spec.segmentSize(rr)) * int64(r.Segments)
 	}
+	r.MessagesSent, r.Events = d.messagesSent(), d.s.Steps()
 	if got := m.fromPeers + m.fromOrigin; got > 0 {
 		r.Offload = round(float64(m.fromPeers)/float64(got), 6)
 	}
