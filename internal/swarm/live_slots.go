@@ -100,7 +100,7 @@ func (s *liveSeg) lose(p *peer, c int) {
 // A live engine keeps, by peer slot, a time before which neither meter of
 // that peer can close one (liveState.rollAt), so a Tick reads the state of
 // those peers only: reading every peer ten times a second, for rolls that
-// were nearly all no-ops, was a large simulation's biggest single cost.
+// were nearly all no-ops, was among a large simulation's largest costs.
 // Meters also roll when they count bytes, which only moves their next
 // sample later, so rollAt stays a safe lower bound.
 func (e *Engine) rollPeers(now time.Time) {
