@@ -16,9 +16,7 @@ import (
 // already met keep exchanging until every download completes.
 func TestTrackerDownMidDownload(t *testing.T) {
 	dir := t.TempDir()
-	src := filepath.Join(dir, "file.bin")
-	writeFiles(t, dir, map[string]int{"file.bin": 3_000_000})
-	m := buildManifest(t, src, 64<<10)
+	src, m := fileAndManifest(t, dir, 3_000_000, 64<<10)
 	srv, err := tracker.New(tracker.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -90,9 +88,7 @@ func TestBadWebSeedDoesNotBreakDownload(t *testing.T) {
 	for _, hang := range []bool{false, true} {
 		t.Run(fmt.Sprintf("hang %v", hang), func(t *testing.T) {
 			dir := t.TempDir()
-			src := filepath.Join(dir, "file.bin")
-			writeFiles(t, dir, map[string]int{"file.bin": 2_000_000})
-			m := buildManifest(t, src, 64<<10)
+			src, m := fileAndManifest(t, dir, 2_000_000, 64<<10)
 			tr := []string{startTracker(t)}
 			web, asked := badWebSeed(t, hang, m.Length())
 			// Alone with the web seed, the downloader asks it at once. A

@@ -48,9 +48,7 @@ func TestConnectionFlood(t *testing.T) {
 		attempts = 1_000
 	}
 	dir := t.TempDir()
-	src := filepath.Join(dir, "file.bin")
-	writeFiles(t, dir, map[string]int{"file.bin": 8 << 20})
-	m := buildManifest(t, src, 0)
+	src, m := fileAndManifest(t, dir, 8<<20, 0)
 	// The upload cap stretches the download over the flood.
 	seed := start(t, Config{Manifest: m, SharePath: src, UploadRate: 2 << 20})
 	lim, err := seed.cfg.Limits.withDefaults(seed.cfg.MaxPeers)

@@ -52,6 +52,15 @@ func buildManifest(t *testing.T, path string, pieceSize int64) *piece.Manifest {
 	return m
 }
 
+// fileAndManifest writes dir/file.bin of size random bytes and returns its
+// path and manifest (pieceSize 0: the default).
+func fileAndManifest(t *testing.T, dir string, size int, pieceSize int64) (string, *piece.Manifest) {
+	t.Helper()
+	src := filepath.Join(dir, "file.bin")
+	writeFiles(t, dir, map[string]int{"file.bin": size})
+	return src, buildManifest(t, src, pieceSize)
+}
+
 func startTracker(t *testing.T) string {
 	t.Helper()
 	srv, err := tracker.New(tracker.Config{})
@@ -189,9 +198,7 @@ func TestSwarmFolderOneSeedManyDownloaders(t *testing.T) {
 
 func TestDownloadFromPeerAddressWithoutTracker(t *testing.T) {
 	dir := t.TempDir()
-	src := filepath.Join(dir, "file.bin")
-	writeFiles(t, dir, map[string]int{"file.bin": 3_000_000})
-	m := buildManifest(t, src, 0)
+	src, m := fileAndManifest(t, dir, 3_000_000, 0)
 	seed := start(t, Config{Manifest: m, SharePath: src})
 	d := start(t, Config{Swarm: m.ID(), OutDir: filepath.Join(dir, "out"), Peers: seed.Addrs()[:1]})
 	waitComplete(t, d)
@@ -218,9 +225,7 @@ func TestWebSeedOnly(t *testing.T) {
 
 func TestResumeKeepsVerifiedPieces(t *testing.T) {
 	dir := t.TempDir()
-	src := filepath.Join(dir, "file.bin")
-	writeFiles(t, dir, map[string]int{"file.bin": 4_000_000})
-	m := buildManifest(t, src, 64<<10)
+	src, m := fileAndManifest(t, dir, 4_000_000, 64<<10)
 	out := filepath.Join(dir, "out")
 	// A first run that stops part way: half the pieces staged.
 	stagePieces(t, out, m, src, m.NumPieces()/2)
@@ -263,9 +268,7 @@ func TestConfigErrors(t *testing.T) {
 
 func TestExistingDifferentOutputRefused(t *testing.T) {
 	dir := t.TempDir()
-	src := filepath.Join(dir, "file.bin")
-	writeFiles(t, dir, map[string]int{"file.bin": 200_000})
-	m := buildManifest(t, src, 0)
+	_, m := fileAndManifest(t, dir, 200_000, 0)
 	out := filepath.Join(dir, "out")
 	writeFiles(t, out, map[string]int{"file.bin": 10})
 	_, err := New(Config{Manifest: m, OutDir: out})

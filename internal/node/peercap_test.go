@@ -15,9 +15,7 @@ import (
 // instead of turning the newcomer away for as long as the other stays.
 func TestNewcomerReplacesAPeerAtTheCap(t *testing.T) {
 	dir := t.TempDir()
-	src := filepath.Join(dir, "file.bin")
-	writeFiles(t, dir, map[string]int{"file.bin": 1_000_000})
-	m := buildManifest(t, src, 0)
+	src, m := fileAndManifest(t, dir, 1_000_000, 0)
 	seed := start(t, Config{Manifest: m, SharePath: src, MaxPeers: 1, Engine: swarm.Config{PeerGrace: time.Nanosecond}})
 	first := start(t, Config{Swarm: m.ID(), OutDir: filepath.Join(dir, "first"), Seed: true, Peers: seed.Addrs()[:1]})
 	waitComplete(t, first)

@@ -38,9 +38,7 @@ func stagePieces(t *testing.T, out string, m *piece.Manifest, src string, n int)
 // as a SIGKILLed "shoal get" whose resume never returned).
 func TestResumeWithEveryPieceStaged(t *testing.T) {
 	dir := t.TempDir()
-	src := filepath.Join(dir, "file.bin")
-	writeFiles(t, dir, map[string]int{"file.bin": 1_000_000})
-	m := buildManifest(t, src, 64<<10)
+	src, m := fileAndManifest(t, dir, 1_000_000, 64<<10)
 	out := filepath.Join(dir, "out")
 	stagePieces(t, out, m, src, m.NumPieces())
 	d := start(t, Config{Manifest: m, OutDir: out})

@@ -101,9 +101,7 @@ func waitPaused(t *testing.T, r *running, d *smallDisk) Stats {
 
 func TestDiskFullPausesAndResumes(t *testing.T) {
 	dir := t.TempDir()
-	src := filepath.Join(dir, "file.bin")
-	writeFiles(t, dir, map[string]int{"file.bin": 3_000_000})
-	m := buildManifest(t, src, 64<<10)
+	src, m := fileAndManifest(t, dir, 3_000_000, 64<<10)
 	seed := start(t, Config{Manifest: m, SharePath: src})
 	out := filepath.Join(dir, "out")
 	// Plenty of room at the start; after 1 MB the disk fills up.
@@ -138,9 +136,7 @@ func TestDiskFullAtStartWaitsForSpace(t *testing.T) {
 	for _, known := range []bool{true, false} {
 		t.Run(fmt.Sprintf("manifest known %v", known), func(t *testing.T) {
 			dir := t.TempDir()
-			src := filepath.Join(dir, "file.bin")
-			writeFiles(t, dir, map[string]int{"file.bin": 1_500_000})
-			m := buildManifest(t, src, 64<<10)
+			src, m := fileAndManifest(t, dir, 1_500_000, 64<<10)
 			seed := start(t, Config{Manifest: m, SharePath: src})
 			disk := newSmallDisk(500_000, 0)
 			cfg := Config{Swarm: m.ID(), OutDir: filepath.Join(dir, "out"), Peers: seed.Addrs()[:1],
