@@ -45,7 +45,7 @@ func TestLiveUploadSharedWithFlooder(t *testing.T) {
 	}
 	waiting := make(map[wire.ChunkAddr]int)
 	for _, r := range e.live.up.queue {
-		if r.peer == "flood" {
+		if r.p.id == "flood" {
 			waiting[r.addr]++
 		}
 	}

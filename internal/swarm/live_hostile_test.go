@@ -287,7 +287,7 @@ func (h *lharness) queuedFrom(p PeerID, ids []PeerID) int {
 	for _, id := range ids {
 		n := 0
 		for _, r := range h.nodes[id].eng.live.up.queue {
-			if r.peer == p {
+			if r.p.id == p {
 				n++
 			}
 		}

@@ -29,7 +29,6 @@ const (
 
 // serveReq is a peer's request waiting for upload.
 type serveReq struct {
-	peer    PeerID
 	p       *peer // connected: dropPeer removes a departing peer's requests
 	addr    wire.ChunkAddr
 	at      time.Time
@@ -95,7 +94,7 @@ func (e *Engine) onLiveRequest(p *peer, a wire.ChunkAddr, now time.Time) {
 		reject(wire.RejectTooMany)
 	default:
 		e.live.arrival++
-		u.queue = append(u.queue, serveReq{peer: p.id, p: p, addr: a, at: now, arrival: e.live.arrival, due: s.deadline(e.live).UnixMilli()})
+		u.queue = append(u.queue, serveReq{p: p, addr: a, at: now, arrival: e.live.arrival, due: s.deadline(e.live).UnixMilli()})
 		if u.queued == nil {
 			u.queued = make(map[serveKey]bool)
 		}
@@ -226,7 +225,7 @@ func (u *uploadState) cancel(p *peer, a wire.ChunkAddr) {
 		return
 	}
 	delete(u.queued, serveKey{p, a})
-	if i := slices.IndexFunc(u.queue, func(r serveReq) bool { return r.peer == p.id && r.addr == a }); i >= 0 {
+	if i := slices.IndexFunc(u.queue, func(r serveReq) bool { return r.p == p && r.addr == a }); i >= 0 {
 		u.queue = slices.Delete(u.queue, i, i+1)
 		p.lp.queued--
 	}
@@ -235,7 +234,7 @@ func (u *uploadState) cancel(p *peer, a wire.ChunkAddr) {
 // dropPeer forgets a departed peer's queued requests.
 func (u *uploadState) dropPeer(id PeerID) {
 	u.queue = slices.DeleteFunc(u.queue, func(r serveReq) bool {
-		if r.peer != id {
+		if r.p.id != id {
 			return false
 		}
 		delete(u.queued, serveKey{r.p, r.addr})
