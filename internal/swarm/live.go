@@ -107,6 +107,7 @@ type liveState struct {
 	srcBuf     []source    // backing of the segments' sources during a schedule
 	sched      uint64      // schedules so far; liveSeg.srcSched names the one srcs is of
 	advertTurn int         // slot where the next advert round starts
+	fwdTurn    int         // slot where the next announcement forward starts
 	lacking    []int       // sendAdvert's scratch
 	up         uploadState
 	push       pushState

@@ -41,6 +41,9 @@ const (
 	// liveAdvertHolders is how many holders of a new chunk a peer lacking
 	// it should hear of from its neighbours (see advertQuota).
 	liveAdvertHolders = 3
+	// liveAnnounceFanout is how many peers a viewer forwards a new
+	// announcement to at once (see forwardAnnounce).
+	liveAnnounceFanout = 8
 	// liveOriginRetry is the first back-off after a failed origin fetch;
 	// it doubles per failure.
 	liveOriginRetry = 250 * time.Millisecond
