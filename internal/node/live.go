@@ -35,8 +35,23 @@ type liveNode struct {
 	rejected int          // origin announcements that failed; touched only by the loop goroutine
 	edge     atomic.Int64 // engine's LiveEdge in Unix ms, 0 before any or without peers: set by the loop, read by the poller
 
-	mu    sync.Mutex // guards stats
-	stats LiveStats
+	mu     sync.Mutex // guards stats and newest
+	stats  LiveStats
+	newest []rendSeq // the engine's newest sequence per known rendition: set by the loop, read by the poller
+}
+
+// rendSeq names a segment: a rendition and a sequence number.
+type rendSeq struct {
+	r   uint8
+	seq uint64
+}
+
+// newestKnown appends to dst the engine's newest sequence per rendition as
+// of the loop's last tick.
+func (ln *liveNode) newestKnown(dst []rendSeq) []rendSeq {
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	return append(dst, ln.newest...)
 }
 
 // LiveStats are a live node's figures at one moment.
@@ -267,6 +282,12 @@ func (l *loop) liveTick() {
 	es := l.eng.Stats()
 	ln.mu.Lock()
 	defer ln.mu.Unlock()
+	ln.newest = ln.newest[:0]
+	for _, r := range l.eng.LiveRenditions() {
+		if seq, ok := l.eng.LiveNewest(r); ok {
+			ln.newest = append(ln.newest, rendSeq{r, seq})
+		}
+	}
 	st := &ln.stats
 	st.Ready, st.Late, st.Missed = es.LiveReady, es.LiveLate, es.LiveMissed
 	st.Peers = len(l.peers)

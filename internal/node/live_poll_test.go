@@ -1,6 +1,12 @@
 package node
 
 import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -24,5 +30,40 @@ func TestPollerStale(t *testing.T) {
 		if got := p.stale(st.edge, t0.Add(st.after)); got != st.want {
 			t.Errorf("at %v with edge %d: stale = %t, want %t", st.after, st.edge, got, st.want)
 		}
+	}
+}
+
+// TestPollerCatchUp checks that the cursors follow what the engine already
+// knows: a viewer that never polled asks only for what follows its newest
+// segment, and a cursor never moves back.
+func TestPollerCatchUp(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		asked []string
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r.URL.RawQuery)
+		mu.Unlock()
+		_, _ = w.Write([]byte(`{"renditions":[0,1],"announcements":[]}`))
+	}))
+	defer srv.Close()
+	p := newPoller([]string{srv.URL}, slog.New(slog.DiscardHandler))
+	p.catchUp([]rendSeq{{0, 41}, {1, 40}})
+	p.poll(context.Background())
+	mu.Lock()
+	slices.Sort(asked)
+	if want := []string{"r=0&after=41", "r=1&after=40"}; !slices.Equal(asked, want) {
+		t.Errorf("first poll after catching up asked %q, want %q", asked, want)
+	}
+	asked = asked[:0]
+	mu.Unlock()
+	p.catchUp([]rendSeq{{0, 39}})
+	p.poll(context.Background())
+	mu.Lock()
+	defer mu.Unlock()
+	slices.Sort(asked)
+	if want := []string{"r=0&after=41", "r=1&after=40"}; !slices.Equal(asked, want) {
+		t.Errorf("after an older edge, asked %q, want %q (cursors never move back)", asked, want)
 	}
 }

@@ -44,6 +44,7 @@ type poller struct {
 	failures int       // consecutive failed polls
 	edge     int64     // the engine's LiveEdge (Unix ms) seen last
 	edgeAt   time.Time // when edge last changed
+	known    []rendSeq // catchUp's scratch
 }
 
 func newPoller(origins []string, log *slog.Logger) *poller {
@@ -64,6 +65,8 @@ func (p *poller) run(ctx context.Context, l *loop) {
 		case <-t.C:
 		}
 		if p.stale(l.n.live.edge.Load(), time.Now()) {
+			p.known = l.n.live.newestKnown(p.known[:0])
+			p.catchUp(p.known)
 			raws := p.poll(ctx)
 			if len(raws) > 0 && !l.send(evAnnounced{raws: raws}) {
 				return
@@ -85,6 +88,20 @@ func (p *poller) stale(edge int64, now time.Time) bool {
 		p.edge, p.edgeAt = edge, now
 	}
 	return edge == 0 || now.Sub(p.edgeAt) >= 3*p.interval
+}
+
+// catchUp moves each cursor up to the engine's newest segment of its
+// rendition: what peers relayed need not be asked for again. A viewer that
+// learnt the stream from peers and never polled so asks only for what
+// follows, not for the newest announcements of every rendition; at the end
+// of a stream every viewer's edge stops at once, and those answers were
+// most of the origin's egress after the last segment.
+func (p *poller) catchUp(known []rendSeq) {
+	for _, k := range known {
+		if cur, ok := p.cursor[k.r]; !ok || k.seq > cur {
+			p.cursor[k.r] = k.seq
+		}
+	}
 }
 
 // poll asks one origin for what is new: everything recent when nothing is

@@ -91,9 +91,12 @@
 // (from the first to the last chunk the viewer lacks), or a 404
 // for a segment the driver no longer keeps (LiveOriginFailed). As the
 // runtime does (internal/node/live_watch.go), each viewer polls the
-// origin's announcements every half segment (live.origin_poll): the first
-// poll asks for the newest 10 of every rendition, later ones one request
-// per rendition for what follows its cursor; answers are sized as the
+// origin's announcements every half segment (live.origin_poll): a poll
+// by a viewer whose engine knows no segment asks for the newest 10 of every
+// rendition, later ones one request per rendition for what follows its
+// cursor, which first moves up to the newest segment the engine knows
+// (Engine.LiveNewest; the oldest of the renditions' newest, as the
+// simulator keeps one cursor for all); answers are sized as the
 // runtime's JSON with base64 announcements and fed to LiveAnnounce. A
 // viewer skips a poll while its engine's newest segment (LiveEdge) ended
 // less than three poll intervals ago: peers are relaying announcements.

@@ -145,9 +145,18 @@ func (lv *liveRun) onReady(n *simNode, a swarm.SegmentReady) {
 
 // pollOrigin asks the origin for new announcements as the runtime's poller
 // does: everything recent while the viewer knows nothing, then one request
-// per rendition for what follows its cursor.
+// per rendition for what follows its cursor. As the runtime's catchUp, the
+// cursor first moves up to the newest segment the engine knows (the oldest
+// of the renditions' newest: the simulator keeps one cursor for all).
 func (lv *liveRun) pollOrigin(n *simNode) {
 	v := n.view
+	known := int64(-1)
+	for r := range lv.ring {
+		if seq, ok := n.eng.LiveNewest(uint8(r)); ok && (known < 0 || int64(seq) < known) {
+			known = int64(seq)
+		}
+	}
+	v.cursor = max(v.cursor, known)
 	if v.cursor < 0 {
 		lv.d.postEnv(envelope{kind: kindPollReq, from: n.id, to: lv.d.origin, index: -1, seq: -1}, originReqSize)
 		return

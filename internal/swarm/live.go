@@ -277,6 +277,20 @@ func (e *Engine) LiveSegment(r uint8, seq uint64) ([]byte, bool) {
 	return b, true
 }
 
+// LiveNewest returns the sequence of the newest segment of rendition r this
+// engine knows of, and false before the first. A poller asks the origin
+// only for announcements after it.
+func (e *Engine) LiveNewest(r uint8) (uint64, bool) {
+	if e.live == nil {
+		return 0, false
+	}
+	w := e.live.windowOf(r)
+	if w == nil || len(w.segs) == 0 {
+		return 0, false
+	}
+	return w.segs[len(w.segs)-1].key.seq, true
+}
+
 // LiveEdge returns the broadcaster-clock end of the newest segment this
 // engine knows of, over every rendition; zero before the first. A viewer
 // whose edge is within a segment of now learns announcements from its

@@ -405,4 +405,10 @@ func TestLiveEdge(t *testing.T) {
 	if got, want := e.LiveEdge(), epoch.Add(2*lhSegDur); !got.Equal(want) {
 		t.Errorf("LiveEdge = %v, want the end of segment 1, %v", got, want)
 	}
+	if seq, ok := e.LiveNewest(0); !ok || seq != 1 {
+		t.Errorf("LiveNewest(0) = %d, %t, want 1, true", seq, ok)
+	}
+	if seq, ok := e.LiveNewest(1); ok {
+		t.Errorf("LiveNewest(1) = %d, true for a rendition never announced", seq)
+	}
 }
