@@ -68,9 +68,13 @@ func (l *liveState) lead() time.Duration { return max(liveOriginLead, 2*l.origin
 func (s *liveSeg) aim(l *liveState) time.Time { return s.deadline(l).Add(-liveSafetyMargin) }
 
 // expireLive cancels chunk requests older than liveRequestTimeout, so the
-// chunks go elsewhere.
+// chunks go elsewhere. A segment no longer fetched has none out: becoming
+// ready, given up or unwanted withdraws them all (cancelAll).
 func (e *Engine) expireLive(now time.Time) {
 	e.live.each(func(s *liveSeg) {
+		if !s.fetching() {
+			return
+		}
 		for c, id := range s.req {
 			if id == "" || now.Sub(s.reqAt[c]) < liveRequestTimeout {
 				continue
