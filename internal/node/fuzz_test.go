@@ -38,8 +38,9 @@ func fuzzAnnouncement(seq uint64) []byte {
 }
 
 // FuzzAnnounceResponse decodes an origin's /live/announce answer and
-// feeds it to a poller, as a viewer does. The poller's cursors only ever
-// name announcements that parse, and its interval stays in its bounds.
+// feeds it to a poller, as a viewer does. The poller's cursors do not move
+// (only what the engine verified moves them), and its interval stays in
+// its bounds.
 func FuzzAnnounceResponse(f *testing.F) {
 	good, _ := json.Marshal(announceResponse{Renditions: []uint8{0}, Announcements: [][]byte{fuzzAnnouncement(7), fuzzAnnouncement(3)}})
 	f.Add(good)
@@ -60,15 +61,8 @@ func FuzzAnnounceResponse(f *testing.F) {
 		if p.interval < pollMin || p.interval > pollMax {
 			t.Fatalf("poll interval %v outside [%v, %v]", p.interval, pollMin, pollMax)
 		}
-		for r, seq := range p.cursor {
-			found := false
-			for _, raw := range resp.Announcements {
-				a, err := live.ParseAnnouncement(raw)
-				found = found || err == nil && a.Rendition == r && a.Sequence == seq
-			}
-			if !found {
-				t.Fatalf("cursor %d of rendition %d names no announcement that parses", seq, r)
-			}
+		if len(p.cursor) != 0 {
+			t.Fatalf("cursors %v moved on unverified announcements", p.cursor)
 		}
 	})
 }

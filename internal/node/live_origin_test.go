@@ -111,20 +111,33 @@ func TestPollerFollowsEveryRendition(t *testing.T) {
 	defer srv.Close()
 	p := newPoller([]string{srv.URL}, slog.New(slog.DiscardHandler))
 	ctx := context.Background()
+	// poll polls, then lets the cursors catch up as the loop would after
+	// the engine accepted every announcement.
+	poll := func() [][]byte {
+		raws := p.poll(ctx)
+		for _, raw := range raws {
+			a, err := live.ParseAnnouncement(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.catchUp([]rendSeq{{a.Rendition, a.Sequence}})
+		}
+		return raws
+	}
 	add(0, 0)
-	if got := len(p.poll(ctx)); got != 1 {
+	if got := len(poll()); got != 1 {
 		t.Fatalf("first poll: %d announcements, want 1", got)
 	}
 	add(0, 1)
 	add(1, 0) // a rendition that appears later
 	add(1, 1)
-	seen := len(p.poll(ctx)) // rendition 0 after 0, and notices rendition 1
-	seen += len(p.poll(ctx)) // everything recent again, rendition 1 included
+	seen := len(poll()) // rendition 0 after 0, and notices rendition 1
+	seen += len(poll()) // everything recent again, rendition 1 included
 	if p.cursor[0] != 1 || p.cursor[1] != 1 {
 		t.Fatalf("cursors %v after %d announcements, want both renditions at 1", p.cursor, seen)
 	}
 	add(1, 2)
-	if got := p.poll(ctx); len(got) != 1 {
+	if got := poll(); len(got) != 1 {
 		t.Fatalf("poll after one new segment: %d announcements, want 1", len(got))
 	}
 	if p.interval != 500*time.Millisecond {

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -65,5 +66,36 @@ func TestPollerCatchUp(t *testing.T) {
 	slices.Sort(asked)
 	if want := []string{"r=0&after=41", "r=1&after=40"}; !slices.Equal(asked, want) {
 		t.Errorf("after an older edge, asked %q, want %q (cursors never move back)", asked, want)
+	}
+}
+
+// TestPollerCursorIgnoresUnverified checks that an announcement the origin
+// hands out does not move a cursor by itself: one forged far ahead would
+// make the poller skip the real ones. Only catchUp, with what the engine
+// verified, moves it.
+func TestPollerCursorIgnoresUnverified(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		asked []string
+	)
+	forged := base64.StdEncoding.EncodeToString(fuzzAnnouncement(99))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r.URL.RawQuery)
+		mu.Unlock()
+		_, _ = w.Write([]byte(`{"renditions":[0],"announcements":["` + forged + `"]}`))
+	}))
+	defer srv.Close()
+	p := newPoller([]string{srv.URL}, slog.New(slog.DiscardHandler))
+	p.catchUp([]rendSeq{{0, 5}})
+	for range 2 {
+		if got := p.poll(context.Background()); len(got) != 1 {
+			t.Fatalf("poll passed on %d announcements, want the 1 answered (the engine judges it)", len(got))
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"r=0&after=5", "r=0&after=5"}; !slices.Equal(asked, want) {
+		t.Errorf("asked %q, want %q: the forged sequence 99 moved the cursor", asked, want)
 	}
 }

@@ -134,16 +134,16 @@ func (p *poller) poll(ctx context.Context) [][]byte {
 	return out
 }
 
-// learn advances the cursors past the announcements (read unverified: the
-// engine verifies them) and sets the interval to half a segment.
+// learn sets the interval to half a segment from the announcements (read
+// unverified, within [pollMin, pollMax]). It does not move the cursors:
+// they follow only what the engine verified and kept (catchUp), so an
+// origin, or anyone on its path, that answers with a forged announcement
+// of a far sequence cannot make the poller skip the real ones.
 func (p *poller) learn(raws [][]byte) [][]byte {
 	for _, raw := range raws {
 		a, err := live.ParseAnnouncement(raw)
 		if err != nil {
 			continue // the engine rejects it and says so
-		}
-		if cur, ok := p.cursor[a.Rendition]; !ok || a.Sequence > cur {
-			p.cursor[a.Rendition] = a.Sequence
 		}
 		p.interval = min(max(a.Duration/2, pollMin), pollMax)
 	}

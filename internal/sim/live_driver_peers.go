@@ -221,10 +221,7 @@ func (lv *liveRun) onPollResp(env envelope) {
 			d.fail(fmt.Errorf("sim: %s: origin announcement: %w", n.pid, err))
 		}
 	})
-	if env.hi > n.view.cursor {
-		n.view.cursor = env.hi
-	}
-	d.drain(n)
+	d.drain(n) // the cursor follows what the engine kept (pollOrigin), as the runtime's
 }
 
 // eachPolled calls f for every kept segment of rendition r (every

@@ -10,7 +10,7 @@ type viewer struct {
 	n       *simNode
 	next    int64       // next sequence to evaluate
 	marks   []readyMark // per rendition, by sequence modulo keep: when it became Ready
-	cursor  int64       // newest sequence learnt from the origin; -1 none
+	cursor  int64       // poller cursor: the engine's newest segment at the last poll; -1 none
 	started bool
 	startup time.Duration
 	due     int64 // segments evaluated
