@@ -88,8 +88,8 @@ func (d *liveDemo) start(ctx context.Context, wg *sync.WaitGroup) (piece.Link, e
 	}
 	wg.Go(func() { waitTracker() })
 	// Two finished segments at start: players can begin at once, and none
-	// is already past its deadline (3 × 2 s would equal the 6 s latency,
-	// making every viewer's first segment count as late).
+	// is already past its deadline even with `watch --latency 6s` (3 × 2 s
+	// would equal it, making every viewer's first segment count as late).
 	src, err := live.NewSynthSource(live.SynthConfig{Backlog: 2, Logger: d.e.log})
 	if err != nil {
 		return piece.Link{}, err

@@ -49,7 +49,7 @@ func liveFlags(fs *flag.FlagSet, overrides map[string]func(*sim.Scenario)) map[s
 	fs.Var(textFlag{&segment}, "segment", "live: segment duration (default 2s)")
 	fs.Var(textFlag{&chunk}, "chunk-size", "live: chunk size (default 64KiB)")
 	fs.IntVar(renditions, "renditions", 0, "live: renditions, each half the previous bitrate (default 1)")
-	fs.Var(textFlag{&latency}, "target-latency", "live: playback delay behind the broadcaster (default 6s)")
+	fs.Var(textFlag{&latency}, "target-latency", "live: playback delay behind the broadcaster (default 8s)")
 	fs.Float64Var(bcastUp, "broadcaster-up", 0, "live: broadcaster upload Mbit/s")
 	spec := func(sc *sim.Scenario) *sim.LiveSpec {
 		if sc.Live == nil {

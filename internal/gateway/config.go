@@ -10,8 +10,9 @@ import (
 )
 
 // DefaultTargetLatency is how far behind the broadcaster's clock viewers
-// play when Config.TargetLatency is zero.
-const DefaultTargetLatency = 6 * time.Second
+// play when Config.TargetLatency is zero: swarm.DefaultTargetLatency's
+// value (a node always passes its own).
+const DefaultTargetLatency = 8 * time.Second
 
 // maxTargetLatency bounds Config.TargetLatency.
 const maxTargetLatency = 10 * time.Minute

@@ -19,7 +19,7 @@ const playlistHold = 10 * time.Second
 // Live defaults applied to zero-valued LiveConfig fields.
 const (
 	DefaultLiveChunkSize     = 64 << 10
-	DefaultLiveTargetLatency = 6 * time.Second
+	DefaultLiveTargetLatency = swarm.DefaultTargetLatency
 	DefaultLiveHTTP          = "127.0.0.1:0"
 	DefaultOriginWindow      = 30
 )

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/shoal-p2p/shoal/internal/live"
+	"github.com/shoal-p2p/shoal/internal/swarm"
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
@@ -45,7 +46,7 @@ type LiveSpec struct {
 const (
 	DefaultSegment        = 2 * time.Second
 	DefaultChunkSize      = 64 << 10
-	DefaultTargetLatency  = 6 * time.Second
+	DefaultTargetLatency  = swarm.DefaultTargetLatency
 	DefaultWindowSegments = 10
 	maxRenditions         = 8
 )
