@@ -111,7 +111,7 @@ func marshalMedia(m media) []byte {
 	b.WriteString("#EXT-X-VERSION:" + strconv.Itoa(playlistVersion) + "\n")
 	b.WriteString("#EXT-X-TARGETDURATION:" + strconv.Itoa(m.target) + "\n") // section 4.3.3.1
 	if len(m.entries) > 0 {
-		b.WriteString("#EXT-X-MEDIA-SEQUENCE:" + strconv.FormatUint(m.entries[0].seq, 10) + "\n") // section 4.3.3.2
+		b.WriteString("#EXT-X-MEDIA-SEQUENCE:" + strconv.FormatUint(m.entries[0].num, 10) + "\n") // section 4.3.3.2
 	}
 	b.WriteString("#EXT-X-DISCONTINUITY-SEQUENCE:" + strconv.FormatUint(m.discSeq, 10) + "\n") // section 4.3.3.3
 	b.WriteString("#EXT-X-INDEPENDENT-SEGMENTS\n")                                             // section 4.3.5.1

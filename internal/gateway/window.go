@@ -21,7 +21,8 @@ const (
 
 // entry is one segment a media playlist lists.
 type entry struct {
-	seq   uint64
+	seq   uint64 // the segment's sequence number (its URI)
+	num   uint64 // its media sequence number: one more than the previous entry's, gaps or not
 	dur   time.Duration
 	start time.Time // broadcaster clock, EXT-X-PROGRAM-DATE-TIME
 	disc  bool      // EXT-X-DISCONTINUITY: flagged by the source, or after a gap
@@ -35,6 +36,7 @@ type window struct {
 	entries []entry
 	discSeq uint64 // EXT-X-DISCONTINUITY-SEQUENCE of entries[0] (RFC 8216 section 4.3.3.3)
 	last    uint64 // newest sequence ever listed, when listed
+	lastNum uint64 // its media sequence number
 	listed  bool
 	lastEnd time.Time // broadcaster clock at the end of the newest listed segment
 	target  int       // EXT-X-TARGETDURATION in seconds, never lowered (section 6.2.1)
@@ -173,11 +175,19 @@ func (w *window) next(segs []SegmentInfo) int {
 }
 
 // push appends a segment. A gap in the sequence numbers (a segment that was
-// lost or skipped) is marked as a discontinuity (section 4.3.2.3).
+// lost or skipped) is marked as a discontinuity (section 4.3.2.3), and the
+// segment's media sequence number is still the previous one's plus one: a
+// player numbers segments by position (section 4.3.3.2), so numbering by
+// sequence across a gap would give a segment a number another had in an
+// earlier reload. Without gaps the two numbers are equal.
 func (w *window) push(s SegmentInfo) {
 	disc := s.Discontinuity || (w.listed && s.Sequence != w.last+1)
-	w.entries = append(w.entries, entry{seq: s.Sequence, dur: s.Duration, start: s.Time, disc: disc})
-	w.last, w.listed, w.lastEnd = s.Sequence, true, s.End()
+	num := s.Sequence
+	if w.listed {
+		num = w.lastNum + 1
+	}
+	w.entries = append(w.entries, entry{seq: s.Sequence, num: num, dur: s.Duration, start: s.Time, disc: disc})
+	w.last, w.lastNum, w.listed, w.lastEnd = s.Sequence, num, true, s.End()
 }
 
 // trim slides the window to at most playlistLength segments, keeping at

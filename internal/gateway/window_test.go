@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -158,5 +160,49 @@ func TestWindowPassesSkippedSegments(t *testing.T) {
 		if ch.started != st.started || ch.ended != st.ended || ch.stalled != st.stalled {
 			t.Errorf("%s: got stall started %t, ended %t after %v; want %t, %t after %v", st.name, ch.started, ch.ended, ch.stalled, st.started, st.ended, st.stalled)
 		}
+	}
+}
+
+// TestWindowNumbersSurviveGaps: across reloads a segment keeps its media
+// sequence number while a gap (a skipped segment) passes through the
+// listing and out of its front, numbers run on without a hole, and the
+// playlist's EXT-X-MEDIA-SEQUENCE is the first entry's number. Numbering
+// by sequence gave the segment after the gap one number while the gap was
+// listed and another once it had slid out.
+func TestWindowNumbersSurviveGaps(t *testing.T) {
+	const latency = 10 * time.Second
+	const skipped = 5
+	w := &window{}
+	nums := map[uint64]uint64{} // sequence → media sequence number first served
+	crossed := false
+	for now := 15 * time.Second; now <= 60*time.Second; now += 2 * time.Second {
+		var segs []SegmentInfo
+		for q := uint64(0); q <= uint64(now/(2*time.Second)); q++ {
+			s := segAt(q)
+			s.Skipped = q == skipped
+			s.Ready = !s.Skipped
+			segs = append(segs, s)
+		}
+		w.update(segs, at(now), latency)
+		for i, e := range w.entries {
+			if i > 0 && e.num != w.entries[i-1].num+1 {
+				t.Fatalf("at %v: entry %d (seq %d) numbered %d after %d", now, i, e.seq, e.num, w.entries[i-1].num)
+			}
+			if n, ok := nums[e.seq]; ok && n != e.num {
+				t.Fatalf("at %v: segment %d renumbered from %d to %d", now, e.seq, n, e.num)
+			}
+			nums[e.seq] = e.num
+		}
+		if len(w.entries) == 0 {
+			continue
+		}
+		crossed = crossed || w.entries[0].seq > skipped
+		body := string(marshalMedia(w.snapshot()))
+		if want := fmt.Sprintf("#EXT-X-MEDIA-SEQUENCE:%d\n", w.entries[0].num); !strings.Contains(body, want) {
+			t.Fatalf("at %v: playlist lacks %q:\n%s", now, want, body)
+		}
+	}
+	if _, listed := nums[skipped+1]; !listed || !crossed {
+		t.Fatal("the script did not list the segment after the gap and slide the gap out")
 	}
 }
