@@ -268,7 +268,8 @@ func (e *Engine) flushAdverts() {
 }
 
 // sendAdvert sends s's map to some of the peers that lack a chunk of
-// s.newChunks, taken in turn over the peer slots: all of them while few of
+// s.newChunks or are not known to have seen s (those get the announcement
+// first), taken in turn over the peer slots: all of them while few of
 // our peers hold the chunks, fewer as more do (see advertQuota). Telling
 // every peer of every chunk cost each viewer one message per chunk per
 // peer, most of a large swarm's traffic and CPU (docs/live.md, "Adverts").
