@@ -36,7 +36,7 @@ func (e *Engine) liveRemovePeer(p *peer) {
 			s.req[a.Chunk] = ""
 		}
 	}
-	e.live.up.dropPeer(p.id)
+	e.live.up.dropPeer(p)
 	if e.live.push.has(p.id) {
 		e.live.push.next = time.Time{}
 	}

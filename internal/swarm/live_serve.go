@@ -232,9 +232,9 @@ func (u *uploadState) cancel(p *peer, a wire.ChunkAddr) {
 }
 
 // dropPeer forgets a departed peer's queued requests.
-func (u *uploadState) dropPeer(id PeerID) {
+func (u *uploadState) dropPeer(p *peer) {
 	u.queue = slices.DeleteFunc(u.queue, func(r serveReq) bool {
-		if r.p.id != id {
+		if r.p != p {
 			return false
 		}
 		delete(u.queued, serveKey{r.p, r.addr})
