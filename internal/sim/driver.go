@@ -280,7 +280,7 @@ func pidOf(id NodeID) swarm.PeerID { return swarm.PeerID("n" + strconv.Itoa(int(
 
 // nodeOf returns the node whose PeerID is pid (see pidOf): parsed, which
 // the hot paths prefer to a lookup in a map of every node.
-func (d *driver) nodeOf(pid swarm.PeerID) NodeID {
+func nodeOf(pid swarm.PeerID) NodeID {
 	id := NodeID(0)
 	for i := 1; i < len(pid); i++ {
 		id = id*10 + NodeID(pid[i]-'0')

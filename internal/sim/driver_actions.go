@@ -80,7 +80,7 @@ func (d *driver) handle(n *simNode, a swarm.Action) {
 				return // a free rider never unchokes anyone
 			}
 		}
-		d.send(n.id, d.nodeOf(a.Peer), a.Msg)
+		d.send(n.id, nodeOf(a.Peer), a.Msg)
 	case swarm.Serve:
 		d.onServe(n, a)
 	case swarm.Verify:
@@ -237,7 +237,7 @@ func (d *driver) onServe(n *simNode, a swarm.Serve) {
 	if n.role == roleLiar || n.free {
 		return
 	}
-	to := d.nodeOf(a.Peer)
+	to := nodeOf(a.Peer)
 	n.upq = append(n.upq, serveJob{to: to, index: a.Req.Index, begin: a.Req.Begin, length: a.Req.Length})
 	d.pump(n)
 }

@@ -114,7 +114,7 @@ func (d *driver) makeRoom(n, newcomer *simNode) bool {
 	if !ok {
 		return false
 	}
-	o := d.nodes[d.nodeOf(id)]
+	o := d.nodes[nodeOf(id)]
 	if d.opt.Trace != nil {
 		fmt.Fprintf(d.opt.Trace, "%v %s replaces %s with %s\n", d.now(), n.pid, o.pid, newcomer.pid)
 	}
@@ -127,7 +127,7 @@ func (d *driver) makeRoom(n, newcomer *simNode) bool {
 // onDisconnect closes the connection the engine of n dropped and tells the
 // other end.
 func (d *driver) onDisconnect(n *simNode, a swarm.Disconnect) {
-	o := d.nodes[d.nodeOf(a.Peer)]
+	o := d.nodes[nodeOf(a.Peer)]
 	if a.Ban {
 		d.meas.bans = append(d.meas.bans, ban{by: n.id, of: o.id})
 	}

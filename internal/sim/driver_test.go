@@ -281,9 +281,8 @@ func checkTwice(t *testing.T, run func(Options) (any, error)) {
 // TestNodeOfInvertsPidOf checks that the driver's parse of a PeerID finds
 // the node pidOf named, for every width of number.
 func TestNodeOfInvertsPidOf(t *testing.T) {
-	d := &driver{}
 	for _, id := range []NodeID{0, 1, 9, 10, 99, 100, 12345, 1<<31 - 1} {
-		if got := d.nodeOf(pidOf(id)); got != id {
+		if got := nodeOf(pidOf(id)); got != id {
 			t.Errorf("nodeOf(%q) = %d, want %d", pidOf(id), got, id)
 		}
 	}

@@ -22,7 +22,7 @@ func (lv *liveRun) handle(n *simNode, a swarm.Action) {
 	d := lv.d
 	switch a := a.(type) {
 	case swarm.Send:
-		lv.send(n, d.nodeOf(a.Peer), a.Msg)
+		lv.send(n, nodeOf(a.Peer), a.Msg)
 	case swarm.FetchSegment:
 		d.postEnv(envelope{kind: kindSegReq, from: n.id, to: d.origin, index: int(a.Rendition), seq: int64(a.Sequence), off: a.Offset, n: a.Length}, originReqSize)
 	case swarm.SegmentReady:
