@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shoal-p2p/shoal/internal/gateway"
 	"github.com/shoal-p2p/shoal/internal/live"
 )
 
@@ -278,6 +279,15 @@ func TestLiveWrongKeyRejected(t *testing.T) {
 	}
 	if code, _ := get(t, gatewayURL(v)+"/live/0/0.ts"); code != http.StatusNotFound {
 		t.Fatalf("segment 0 from the wrong-key viewer: status %d, want 404", code)
+	}
+}
+
+// TestLiveTargetLatencyDefaultsAgree: the gateway keeps its own copy of
+// the default target latency (it imports no engine), which must stay the
+// engine's, the one a node uses.
+func TestLiveTargetLatencyDefaultsAgree(t *testing.T) {
+	if gateway.DefaultTargetLatency != DefaultLiveTargetLatency {
+		t.Errorf("gateway.DefaultTargetLatency %v, node's (the engine's) %v", gateway.DefaultTargetLatency, DefaultLiveTargetLatency)
 	}
 }
 
