@@ -93,9 +93,15 @@ type liveState struct {
 	now     time.Time     // latest input time, for Ready-time scheduling
 	dirty   bool          // something changed that may allow new requests of anyone
 	touched []*peer       // peers whose own change may allow requests of them (live_pull.go)
+	onlyBuf []*peer       // touchedPeers' result, reused
 	adverts []*liveSeg    // segments with chunks not yet advertised
 	win     []*liveWindow // by rendition; nil for renditions not announced
 	rends   []uint8       // sorted renditions with a window
+	// fetch caches the segments being fetched, in each's order, for the
+	// paths that only care about those (most of a window is held or
+	// past); fetchStale says it must be rebuilt (see eachFetching).
+	fetch      []*liveSeg
+	fetchStale bool
 
 	originInflight int
 	originTime     time.Duration // EWMA of origin fetch durations
@@ -176,6 +182,25 @@ func (l *liveState) each(f func(*liveSeg)) {
 	}
 }
 
+// eachFetching calls f for every segment still being fetched, in each's
+// order. Every change of a segment's fetching() (adding, evicting,
+// completing, unwanting, giving up) marks the cache stale; it is rebuilt
+// into a new slice, so a caller ranging over the old one is unaffected.
+func (l *liveState) eachFetching(f func(*liveSeg)) {
+	if l.fetchStale {
+		fetch := make([]*liveSeg, 0, cap(l.fetch))
+		l.each(func(s *liveSeg) {
+			if s.fetching() {
+				fetch = append(fetch, s)
+			}
+		})
+		l.fetch, l.fetchStale = fetch, false
+	}
+	for _, s := range l.fetch {
+		f(s)
+	}
+}
+
 // wants reports whether this node downloads rendition r.
 func (l *liveState) wants(r uint8) bool {
 	return !l.cfg.Broadcaster && (len(l.cfg.Renditions) == 0 || slices.Contains(l.cfg.Renditions, r))
@@ -210,6 +235,7 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 	for len(w.segs) > l.cfg.WindowSegments {
 		e.evict(w, now)
 	}
+	l.fetchStale = true
 	e.trimStart(w, now)
 	return s
 }

@@ -22,8 +22,8 @@ func (e *Engine) liveOriginFill(now time.Time) {
 		return
 	}
 	lead := l.lead()
-	l.each(func(s *liveSeg) {
-		if l.originInflight >= e.cfg.MaxOriginInflight || !s.fetching() || s.origin || now.Before(s.originRetry) {
+	l.eachFetching(func(s *liveSeg) {
+		if l.originInflight >= e.cfg.MaxOriginInflight || s.origin || now.Before(s.originRetry) {
 			return
 		}
 		if !s.originDue(l, lead, now) {

@@ -71,10 +71,7 @@ func (s *liveSeg) aim(l *liveState) time.Time { return s.deadline(l).Add(-liveSa
 // chunks go elsewhere. A segment no longer fetched has none out: becoming
 // ready, given up or unwanted withdraws them all (cancelAll).
 func (e *Engine) expireLive(now time.Time) {
-	e.live.each(func(s *liveSeg) {
-		if !s.fetching() {
-			return
-		}
+	e.live.eachFetching(func(s *liveSeg) {
 		for c, id := range s.req {
 			if id == "" || now.Sub(s.reqAt[c]) < liveRequestTimeout {
 				continue
@@ -108,11 +105,12 @@ func (e *Engine) unanswered(p *peer, s *liveSeg, c int, now time.Time) {
 // plus the target latency they can no longer be played.
 func (e *Engine) giveUp(now time.Time) {
 	l := e.live
-	l.each(func(s *liveSeg) {
-		if !s.wanted || s.ready || s.gaveUp || now.Before(s.end().Add(l.cfg.TargetLatency)) {
+	l.eachFetching(func(s *liveSeg) {
+		if now.Before(s.end().Add(l.cfg.TargetLatency)) {
 			return
 		}
 		s.gaveUp = true
+		l.fetchStale = true
 		l.missed++
 		e.cancelAll(s, now)
 	})
@@ -187,15 +185,22 @@ func (l *liveState) touch(p *peer) {
 	}
 }
 
-// touchedPeers returns the touched peers still connected and not being
-// left alone, as a non-nil slice.
+// touchedPeers returns the touched peers still connected, not being left
+// alone and with room in their pipeline, as a non-nil slice. A peer
+// without room cannot be asked during this schedule (requests only fill
+// pipelines), so leaving it out changes no choice and often spares the
+// schedule: most chunk maps come from peers already busy serving us.
 func (l *liveState) touchedPeers(e *Engine) []*peer {
-	out := make([]*peer, 0, len(l.touched))
+	if l.onlyBuf == nil {
+		l.onlyBuf = make([]*peer, 0, len(l.touched))
+	}
+	out := l.onlyBuf[:0]
 	for _, p := range l.touched {
-		if !p.removed && !l.now.Before(p.lp.busyUntil) {
+		if !p.removed && !l.now.Before(p.lp.busyUntil) && len(p.lp.out) < e.liveDepth(p) {
 			out = append(out, p)
 		}
 	}
+	l.onlyBuf = out
 	return out
 }
 
@@ -203,8 +208,8 @@ func (l *liveState) touchedPeers(e *Engine) []*peer {
 // (one of only, unless only is nil).
 func (e *Engine) candidates(only []*peer, now time.Time) []candidate {
 	var cands []candidate
-	e.live.each(func(s *liveSeg) {
-		if !s.fetching() || s.originBusy(now) {
+	e.live.eachFetching(func(s *liveSeg) {
+		if s.originBusy(now) {
 			return
 		}
 		for c := range s.n {

@@ -318,6 +318,7 @@ func advertQuota(s *liveSeg, lacking int) int {
 func (e *Engine) segmentReady(s *liveSeg, now time.Time) {
 	s.ready, s.readyAt = true, now
 	l := e.live
+	l.fetchStale = true
 	if s.wanted {
 		l.started = true
 		l.ready++

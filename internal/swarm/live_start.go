@@ -44,5 +44,6 @@ func (e *Engine) trimStart(w *liveWindow, now time.Time) {
 // already out is left to finish.
 func (e *Engine) unwant(s *liveSeg, now time.Time) {
 	s.wanted = false
+	e.live.fetchStale = true
 	e.cancelAll(s, now)
 }
