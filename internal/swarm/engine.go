@@ -134,7 +134,7 @@ func (e *Engine) AppendReady(dst []Action) []Action {
 	if e.live != nil && len(e.live.adverts) > 0 {
 		e.flushAdverts()
 	}
-	if e.live != nil && (e.live.dirty || len(e.live.touched) > 0) {
+	if e.live != nil && (e.live.dirty || len(e.live.touched) > 0 || len(e.live.fresh) > 0) {
 		e.liveSchedule(e.live.now)
 	}
 	dst = append(dst, e.pending...)

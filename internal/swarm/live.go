@@ -89,14 +89,16 @@ func (w *liveWindow) find(seq uint64) *liveSeg {
 
 // liveState is the engine's live-mode state; nil for static content.
 type liveState struct {
-	cfg     LiveConfig
-	now     time.Time     // latest input time, for Ready-time scheduling
-	dirty   bool          // something changed that may allow new requests of anyone
-	touched []*peer       // peers whose own change may allow requests of them (live_pull.go)
-	onlyBuf []*peer       // touchedPeers' result, reused
-	adverts []*liveSeg    // segments with chunks not yet advertised
-	win     []*liveWindow // by rendition; nil for renditions not announced
-	rends   []uint8       // sorted renditions with a window
+	cfg      LiveConfig
+	now      time.Time     // latest input time, for Ready-time scheduling
+	dirty    bool          // something changed that may allow new requests of anyone
+	touched  []*peer       // peers whose own change may allow requests of them (live_pull.go)
+	fresh    []fresh       // chunks newly shown by peers' maps (live_pull.go)
+	onlyBuf  []*peer       // touchedPeers' and freshChunks' result, reused
+	freshBuf []candidate   // freshChunks' result, reused
+	adverts  []*liveSeg    // segments with chunks not yet advertised
+	win      []*liveWindow // by rendition; nil for renditions not announced
+	rends    []uint8       // sorted renditions with a window
 	// fetch caches the segments being fetched, in each's order, for the
 	// paths that only care about those (most of a window is held or
 	// past); fetchStale says it must be rebuilt (see eachFetching).

@@ -412,3 +412,33 @@ func TestLiveEdge(t *testing.T) {
 		t.Errorf("LiveNewest(1) = %d, true for a rendition never announced", seq)
 	}
 }
+
+// TestLiveMapSchedulesNewChunks checks the schedule after a chunk map: the
+// chunks it newly shows are requested of its sender, and a chunk already
+// requested of another peer is not asked twice.
+func TestLiveMapSchedulesNewChunks(t *testing.T) {
+	h, e := liveViewer(t, "p", "q")
+	a := h.announcement(0)
+	if len(a.Chunks) < 2 {
+		t.Fatalf("segment of %d chunks, want at least 2", len(a.Chunks))
+	}
+	e.Receive("p", wire.Announce{Data: a.Append(nil)}, epoch)
+	e.Ready()
+	first := piece.NewBitfield(len(a.Chunks))
+	first.Set(0)
+	e.Receive("p", wire.LiveHave{Chunks: first.Bytes()}, epoch)
+	if got := sentTo[wire.LiveRequest](e.Ready(), "p"); len(got) != 1 || got[0].Chunk != 0 {
+		t.Fatalf("requests to p after its map of chunk 0: %v, want chunk 0", got)
+	}
+	both := piece.NewBitfield(len(a.Chunks))
+	both.Set(0)
+	both.Set(1)
+	e.Receive("q", wire.LiveHave{Chunks: both.Bytes()}, epoch)
+	acts := e.Ready()
+	if got := sentTo[wire.LiveRequest](acts, "q"); len(got) != 1 || got[0].Chunk != 1 {
+		t.Errorf("requests to q after its map of chunks 0 and 1: %v, want chunk 1 only", got)
+	}
+	if got := sentTo[wire.LiveRequest](acts, "p"); len(got) != 0 {
+		t.Errorf("%d more requests to p, want none", len(got))
+	}
+}

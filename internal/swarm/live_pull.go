@@ -130,27 +130,31 @@ type candidate struct {
 // peer holding it (fewest of our requests outstanding relative to its
 // pipeline, then the fastest, then a random rank).
 //
-// After inputs that only changed what one peer holds or how loaded it is
-// (its chunk map, its data, a cancelled request), only that peer can take a
-// request the last schedule could not place, so only the touched peers are
-// offered as sources: the same choices for a fraction of the work. Other
-// changes, and every Tick (busy peers wake, origin stages pass), schedule
-// over all peers.
+// After inputs that only changed one peer's room (its data, a cancelled
+// request), only that peer can take a request the last schedule could not
+// place, so only the touched peers are offered as sources. After a chunk
+// map, only the chunks it newly shows are offered, from that peer (see
+// freshChunks): the same choices for a fraction of the work. Other
+// changes, and every Tick (busy peers wake, origin stages pass, chunks a
+// peer showed while busy become requestable), schedule over all peers.
 func (e *Engine) liveSchedule(now time.Time) {
 	l := e.live
-	var only []*peer
+	var only, srcPeers []*peer
+	var fresh []candidate
 	if !l.dirty {
 		only = l.touchedPeers(e)
+		fresh, srcPeers = l.freshChunks(e, only, now)
 	}
 	l.dirty = false
 	for _, p := range l.touched {
 		p.lp.touched = false
 	}
 	l.touched = l.touched[:0]
-	if only != nil && len(only) == 0 {
+	l.fresh = l.fresh[:0]
+	if only != nil && len(srcPeers) == 0 {
 		return
 	}
-	cands := e.candidates(only, now)
+	cands := append(e.candidates(only, now), fresh...)
 	if len(cands) == 0 {
 		return
 	}
@@ -168,7 +172,7 @@ func (e *Engine) liveSchedule(now time.Time) {
 	l.srcBuf = l.srcBuf[:0]
 	for _, cd := range cands {
 		if cd.s.srcSched != l.sched {
-			cd.s.srcs, cd.s.srcSched = e.sources(cd.s, only), l.sched
+			cd.s.srcs, cd.s.srcSched = e.sources(cd.s, srcPeers), l.sched
 		}
 		if p := bestSource(cd.s.srcs, cd.c); p != nil {
 			e.requestChunk(p, cd.s, cd.c, now)
@@ -196,12 +200,50 @@ func (l *liveState) touchedPeers(e *Engine) []*peer {
 	}
 	out := l.onlyBuf[:0]
 	for _, p := range l.touched {
-		if !p.removed && !l.now.Before(p.lp.busyUntil) && len(p.lp.out) < e.liveDepth(p) {
+		if l.askable(e, p) {
 			out = append(out, p)
 		}
 	}
 	l.onlyBuf = out
 	return out
+}
+
+// askable reports whether p is connected, not being left alone and has
+// room in its pipeline.
+func (l *liveState) askable(e *Engine, p *peer) bool {
+	return !p.removed && !l.now.Before(p.lp.busyUntil) && len(p.lp.out) < e.liveDepth(p)
+}
+
+// fresh is a chunk a peer's map newly showed (onLiveHave), for the next
+// schedule.
+type fresh struct {
+	p *peer
+	s *liveSeg
+	c int
+}
+
+// freshChunks returns the chunks newly shown by askable peers that are
+// still requestable and not already candidates of only (held by one of
+// them), and the sources to offer: only, then those peers. The sources
+// share only's backing, so only stays a prefix of them.
+func (l *liveState) freshChunks(e *Engine, only []*peer, now time.Time) ([]candidate, []*peer) {
+	srcs := only
+	cands := l.freshBuf[:0]
+	for _, f := range l.fresh {
+		s, c := f.s, f.c
+		if !l.askable(e, f.p) || l.seg(s.key) != s || !s.fetching() || s.originBusy(now) ||
+			s.req[c] != "" || s.have.Has(c) || !s.bitsOf(f.p).Has(c) || heldByAny(s, only, c) {
+			continue
+		}
+		if !slices.Contains(cands, candidate{s, c}) {
+			cands = append(cands, candidate{s, c})
+		}
+		if !f.p.lp.touched && !slices.Contains(srcs[len(only):], f.p) {
+			srcs = append(srcs, f.p)
+		}
+	}
+	l.freshBuf, l.onlyBuf = cands, srcs
+	return cands, srcs
 }
 
 // candidates returns the chunks wanted, unrequested and held by a peer

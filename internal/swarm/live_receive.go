@@ -183,11 +183,15 @@ func (e *Engine) onLiveHave(p *peer, m wire.LiveHave, now time.Time) {
 	if sp.bits.Len() == 0 {
 		sp.bits = piece.NewBitfield(s.n)
 	}
+	l := e.live
 	err := sp.bits.Update(m.Chunks, func(c int, set bool) {
-		if set {
-			s.avail[c]++
-		} else {
+		if !set {
 			s.avail[c]--
+			return
+		}
+		s.avail[c]++
+		if s.fetching() && s.req[c] == "" && !s.have.Has(c) {
+			l.fresh = append(l.fresh, fresh{p, s, c})
 		}
 	})
 	if err != nil {
@@ -195,7 +199,6 @@ func (e *Engine) onLiveHave(p *peer, m wire.LiveHave, now time.Time) {
 		return
 	}
 	sp.seen = true
-	e.live.touch(p)
 }
 
 // onLiveData stores a verified chunk, requested or pushed. A chunk that
