@@ -144,6 +144,8 @@ func (d *driver) frameSize(m wire.Message) int {
 		return head + 9 + len(m.Chunks)
 	case wire.Announce:
 		return head + len(m.Data)
+	case wire.LiveIntro:
+		return head + 4 + len(m.Announce) + len(m.Chunks)
 	case wire.LiveRequest, wire.LiveCancel:
 		return head + 13
 	case wire.LiveReject:

@@ -65,6 +65,17 @@ func (lv *liveRun) send(n *simNode, to NodeID, msg wire.Message) {
 		}
 		d.send(n.id, to, msg)
 		return
+	case wire.LiveIntro:
+		if n.free { // a free rider relays announcements, never a map
+			d.send(n.id, to, wire.Announce{Data: m.Announce})
+			return
+		}
+		if r, seq, ok := announceAddr(m.Announce); ok && n.role == roleLiar {
+			m.Chunks = lv.fullMap(r, seq, m.Chunks)
+			msg = m
+		}
+		d.send(n.id, to, msg)
+		return
 	case wire.Announce:
 		d.send(n.id, to, msg)
 		if r, seq, ok := announceAddr(m.Data); ok && n.role == roleLiar {

@@ -112,6 +112,8 @@ func msgSummary(m wire.Message) any {
 		return fmt.Sprintf("{%d/%d %x}", m.Rendition, m.Sequence, m.Chunks)
 	case wire.Announce:
 		return fmt.Sprintf("{Len:%d}", len(m.Data))
+	case wire.LiveIntro:
+		return fmt.Sprintf("{Len:%d %x}", len(m.Announce), m.Chunks)
 	}
 	return m
 }

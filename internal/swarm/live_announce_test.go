@@ -1,17 +1,19 @@
 package swarm
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 
 	"github.com/shoal-p2p/shoal/internal/live"
+	"github.com/shoal-p2p/shoal/internal/piece"
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
 // TestLiveAnnouncementFanout checks that a viewer forwards a new
 // announcement to liveAnnounceFanout peers only, and that a peer it did not
-// tell gets the announcement just before the first chunk map of it, never
-// twice.
+// tell gets the announcement with the first chunk map of it (a LiveIntro),
+// never twice.
 func TestLiveAnnouncementFanout(t *testing.T) {
 	var peers []PeerID
 	for i := range 20 {
@@ -41,17 +43,23 @@ func TestLiveAnnouncementFanout(t *testing.T) {
 	}, epoch)
 	second := e.Ready()
 	mapped := 0
+	raw := a.Append(nil)
 	for _, p := range peers {
-		anns, haves := sentTo[wire.Announce](second, p), sentTo[wire.LiveHave](second, p)
-		if len(haves) == 0 {
+		anns := sentTo[wire.Announce](second, p)
+		haves, intros := sentTo[wire.LiveHave](second, p), sentTo[wire.LiveIntro](second, p)
+		if len(haves)+len(intros) == 0 {
 			continue
 		}
 		mapped++
 		switch {
-		case told[p] && len(anns) != 0:
-			t.Errorf("%s got the announcement twice", p)
-		case !told[p] && (len(anns) != 1 || sendIndex[wire.Announce](second, p) > sendIndex[wire.LiveHave](second, p)):
-			t.Errorf("%s got a chunk map without the announcement before it (%d announcements)", p, len(anns))
+		case len(anns) != 0:
+			t.Errorf("%s got %d separate announcements with a chunk map", p, len(anns))
+		case told[p] && (len(haves) != 1 || len(intros) != 0):
+			t.Errorf("%s, told already, got %d maps and %d intros, want 1 map", p, len(haves), len(intros))
+		case !told[p] && (len(intros) != 1 || len(haves) != 0):
+			t.Errorf("%s, not told, got %d maps and %d intros, want 1 intro", p, len(haves), len(intros))
+		case !told[p] && !bytes.Equal(intros[0].Announce, raw):
+			t.Errorf("%s got an intro with another announcement", p)
 		}
 	}
 	if mapped == 0 {
@@ -72,4 +80,45 @@ func sendIndex[T wire.Message](acts []Action, p PeerID) int {
 		}
 	}
 	return -1
+}
+
+// TestLiveIntro checks a LiveIntro on receipt: an invalid announcement
+// gets its sender banned as in an Announce; a valid one is stored and the
+// sender's map counts at once (the chunks are requested of it); a map of
+// the wrong length disconnects without a ban, the announcement kept.
+func TestLiveIntro(t *testing.T) {
+	h, e := liveViewer(t, "evil", "honest")
+	good := h.announcement(0)
+	tampered := good.Append(nil)
+	tampered[40] ^= 1 // inside the sequence number
+	full := piece.FullBitfield(len(good.Chunks)).Bytes()
+	e.Receive("evil", wire.LiveIntro{Announce: tampered, Chunks: full}, epoch)
+	acts := e.Ready()
+	if !e.Banned("evil") || !hasDisconnect(acts, "evil", true) || len(e.LiveSegments(0)) != 0 {
+		t.Errorf("tampered intro: banned=%t segments=%d actions %v, want evil banned, nothing stored",
+			e.Banned("evil"), len(e.LiveSegments(0)), acts)
+	}
+
+	h, e = liveViewer(t, "p", "q")
+	good = h.announcement(0)
+	e.Receive("p", wire.LiveIntro{Announce: good.Append(nil), Chunks: full}, epoch)
+	acts = e.Ready()
+	if e.Banned("p") || len(e.LiveSegments(0)) != 1 {
+		t.Fatalf("valid intro: banned=%t segments=%d, want stored", e.Banned("p"), len(e.LiveSegments(0)))
+	}
+	if n := len(sentTo[wire.LiveRequest](acts, "p")); n == 0 {
+		t.Errorf("no chunk requested of the intro's sender, want its map used at once")
+	}
+	if n := len(sentTo[wire.Announce](acts, "p")) + len(sentTo[wire.LiveIntro](acts, "p")); n != 0 {
+		t.Errorf("announcement echoed to its sender %d times", n)
+	}
+
+	h, e = liveViewer(t, "p")
+	good = h.announcement(0)
+	e.Receive("p", wire.LiveIntro{Announce: good.Append(nil), Chunks: []byte{0xff, 0xff, 0xff}}, epoch)
+	acts = e.Ready()
+	if !hasDisconnect(acts, "p", false) || e.Banned("p") || len(e.LiveSegments(0)) != 1 {
+		t.Errorf("intro with a bad map: banned=%t segments=%d actions %v, want p disconnected without a ban, segment kept",
+			e.Banned("p"), len(e.LiveSegments(0)), acts)
+	}
 }

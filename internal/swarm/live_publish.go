@@ -57,8 +57,7 @@ func (e *Engine) Publish(a live.Announcement, data []byte, now time.Time) error 
 	s.nhave = s.n
 	e.segmentReady(s, now)
 	for _, p := range e.list {
-		e.sendAnnounce(p, s)
-		e.send(p, wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: s.have.Bytes()})
+		e.sendHave(p, s, s.have.Bytes())
 	}
 	e.pushSegment(s, now)
 	return nil

@@ -18,9 +18,10 @@ func (e *Engine) liveAddPeer(p *peer) {
 	p.lp = newLivePeer(e.rng.Uint32())
 	e.live.takeSlot(p)
 	e.live.each(func(s *liveSeg) {
-		e.sendAnnounce(p, s)
 		if s.nhave > 0 {
-			e.send(p, wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: s.have.Bytes()})
+			e.sendHave(p, s, s.have.Bytes())
+		} else {
+			e.sendAnnounce(p, s)
 		}
 	})
 	e.live.touch(p)
@@ -51,6 +52,8 @@ func (e *Engine) liveReceive(p *peer, m wire.Message, now time.Time) {
 		e.onAnnounce(p, m.Data, now)
 	case wire.LiveHave:
 		e.onLiveHave(p, m, now)
+	case wire.LiveIntro:
+		e.onLiveIntro(p, m, now)
 	case wire.LiveRequest:
 		e.onLiveRequest(p, m.ChunkAddr, now)
 	case wire.LiveData:
@@ -168,6 +171,33 @@ func (e *Engine) sendAnnounce(p *peer, s *liveSeg) {
 	if sp := s.of(p); !sp.seen {
 		sp.seen = true
 		e.send(p, wire.Announce{Data: s.raw})
+	}
+}
+
+// sendHave sends our chunk map of s to p: with s's announcement in a
+// LiveIntro if p has not seen it, else as a LiveHave. One message instead
+// of an Announce and a LiveHave: most peers first hear of a segment from a
+// neighbour's first map of it, not from the announcement's fanout.
+func (e *Engine) sendHave(p *peer, s *liveSeg, have []byte) {
+	if sp := s.of(p); !sp.seen {
+		sp.seen = true
+		e.send(p, wire.LiveIntro{Announce: s.raw, Chunks: have})
+		return
+	}
+	e.send(p, wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: have})
+}
+
+// onLiveIntro handles a segment's announcement and p's chunk map of it, as
+// an Announce followed by a LiveHave: an invalid announcement gets p
+// banned; a map of a segment not kept (stale, or on the broadcaster) is
+// ignored.
+func (e *Engine) onLiveIntro(p *peer, m wire.LiveIntro, now time.Time) {
+	if err := e.acceptAnnounce(p, m.Announce, now); err != nil {
+		e.ban(p.id, "sent an invalid announcement", now)
+		return
+	}
+	if r, seq, ok := live.AnnouncementKey(m.Announce); ok {
+		e.onLiveHave(p, wire.LiveHave{Rendition: r, Sequence: seq, Chunks: m.Chunks}, now)
 	}
 }
 
@@ -296,8 +326,7 @@ func (e *Engine) sendAdvert(s *liveSeg) {
 	have := s.have.Bytes()
 	for k := range quota {
 		i := lacking[(start+k)%len(lacking)]
-		e.sendAnnounce(l.slots[i], s)
-		e.send(l.slots[i], wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: have})
+		e.sendHave(l.slots[i], s, have)
 		l.advertTurn = i + 1
 	}
 }

@@ -103,6 +103,8 @@ var roundTrips = []struct {
 	{"auth max", TypeAuth, Auth{Proof: [64]byte(fill(64, 0xee)), Credential: fill(MaxCredentialSize, 3)}},
 	{"keys denied", TypeKeys, Keys{Status: KeysDenied, Now: 1, Rotation: 600}},
 	{"keys one", TypeKeys, Keys{Now: 1_700_000_000_000, Rotation: 600, Keys: []EpochKey{{Epoch: 1_699_999_800, Key: [32]byte{9}}}}},
+	{"live intro min", TypeLiveIntro, LiveIntro{Announce: []byte{1}, Chunks: []byte{0x80}}},
+	{"live intro max", TypeLiveIntro, LiveIntro{Announce: fill(MaxAnnounceSize, 7), Chunks: fill(MaxLiveHaveBytes, 0xff)}},
 	{"keys max", TypeKeys, Keys{Now: math.MaxUint64, Rotation: math.MaxUint32, Keys: []EpochKey{{1, [32]byte{1}}, {2, [32]byte{2}}, {3, [32]byte{3}}, {math.MaxUint64, [32]byte(fill(32, 0xff))}}}},
 }
 
@@ -168,6 +170,7 @@ func TestEncoding(t *testing.T) {
 		{LiveReject{ChunkAddr{1, 2, 3}, RejectTooMany}, []byte{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3, 3}},
 		{LiveData{ChunkAddr{1, 2, 3}, []byte{9}}, []byte{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3, 9}},
 		{Auth{Proof: [64]byte{7}, Credential: []byte{8}}, cat(u8(7), fill(63, 0), u8(8))},
+		{LiveIntro{Announce: []byte{5, 6}, Chunks: []byte{0xa0}}, []byte{0, 0, 0, 2, 5, 6, 0xa0}},
 		{Keys{Status: 0, Now: 2, Rotation: 3, Keys: []EpochKey{{Epoch: 4, Key: [32]byte{5}}}},
 			cat(u8(0), []byte{0, 0, 0, 0, 0, 0, 0, 2}, u32(3), u8(1), []byte{0, 0, 0, 0, 0, 0, 0, 4}, u8(5), fill(31, 0))},
 	}
@@ -267,7 +270,14 @@ var rejects = []struct {
 	{"keys with refusal", TypeKeys, cat(u8(KeysRevoked), fill(12, 0), u8(1), fill(40, 0)), ErrMalformed},
 	{"keys truncated", TypeKeys, cat(fill(13, 0), u8(1), fill(39, 0)), ErrMalformed},
 	{"keys trailing", TypeKeys, cat(fill(13, 0), u8(0), u8(0)), ErrMalformed},
-	{"type after last", TypeKeys + 1, u8(0), ErrUnknownType},
+	{"live intro empty", TypeLiveIntro, nil, ErrMalformed},
+	{"live intro short length", TypeLiveIntro, u8(0), ErrMalformed},
+	{"live intro no announcement", TypeLiveIntro, cat(u32(0), u8(0x80)), ErrMalformed},
+	{"live intro announcement over max", TypeLiveIntro, cat(u32(MaxAnnounceSize+1), fill(MaxAnnounceSize+1, 1), u8(0x80)), ErrMalformed},
+	{"live intro announcement truncated", TypeLiveIntro, cat(u32(3), u8(1), u8(2)), ErrMalformed},
+	{"live intro no bitmap", TypeLiveIntro, cat(u32(2), u8(1), u8(2)), ErrMalformed},
+	{"live intro bitmap over max", TypeLiveIntro, cat(u32(1), u8(1), fill(MaxLiveHaveBytes+1, 0xff)), ErrMalformed},
+	{"type after last", TypeLiveIntro + 1, u8(0), ErrUnknownType},
 	{"type max", 0xff, nil, ErrUnknownType},
 }
 
@@ -297,6 +307,7 @@ func TestTypeString(t *testing.T) {
 		{TypeLiveReject, "live-reject"},
 		{TypeAuth, "auth"},
 		{TypeKeys, "keys"},
+		{TypeLiveIntro, "live-intro"},
 		{0, "type(0)"},
 		{200, "type(200)"},
 	}

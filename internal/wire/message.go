@@ -38,6 +38,7 @@ const (
 	TypeLiveReject      Type = 20
 	TypeAuth            Type = 21
 	TypeKeys            Type = 22
+	TypeLiveIntro       Type = 23
 )
 
 var typeNames = [...]string{
@@ -63,6 +64,7 @@ var typeNames = [...]string{
 	TypeLiveReject:      "live-reject",
 	TypeAuth:            "auth",
 	TypeKeys:            "keys",
+	TypeLiveIntro:       "live-intro",
 }
 
 // String returns the message type's name, or "type(N)" for an unknown type.

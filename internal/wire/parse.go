@@ -7,7 +7,7 @@ import "fmt"
 // the protocol limits. It returns the value types of this package
 // (Request, not *Request). Byte slices in the result (Data.Payload,
 // Bitfield.Bits, Manifest.Data, Peers IDs and addresses, Announce.Data,
-// LiveHave.Chunks, LiveData.Payload, Auth.Credential) alias payload.
+// LiveHave.Chunks, LiveIntro.Announce and Chunks, LiveData.Payload, Auth.Credential) alias payload.
 //
 // Errors wrap ErrMalformed, or ErrUnknownType for a type this version does
 // not define.
@@ -57,6 +57,8 @@ func Parse(t Type, payload []byte) (Message, error) {
 		return ret(parseAuth(payload))
 	case TypeKeys:
 		return ret(parseKeys(payload))
+	case TypeLiveIntro:
+		return ret(parseLiveIntro(payload))
 	}
 	return nil, fmt.Errorf("%w: %d", ErrUnknownType, uint8(t))
 }
