@@ -442,3 +442,33 @@ func TestLiveMapSchedulesNewChunks(t *testing.T) {
 		t.Errorf("%d more requests to p, want none", len(got))
 	}
 }
+
+// TestLiveRejectAsksElsewhere checks the schedule after a refused request:
+// the chunk goes at once to another peer holding it, and the busy peer is
+// left alone.
+func TestLiveRejectAsksElsewhere(t *testing.T) {
+	h, e := liveViewer(t, "p", "q")
+	a := h.announcement(0)
+	e.Receive("p", wire.Announce{Data: a.Append(nil)}, epoch)
+	e.Ready()
+	one := piece.NewBitfield(len(a.Chunks))
+	one.Set(0)
+	e.Receive("p", wire.LiveHave{Chunks: one.Bytes()}, epoch)
+	if got := sentTo[wire.LiveRequest](e.Ready(), "p"); len(got) != 1 {
+		t.Fatalf("requests to p: %v, want chunk 0", got)
+	}
+	// q holds chunk 0 too, but it is asked of p already.
+	e.Receive("q", wire.LiveHave{Chunks: one.Bytes()}, epoch)
+	if got := sentTo[wire.LiveRequest](e.Ready(), "q"); len(got) != 0 {
+		t.Fatalf("requests to q while p has chunk 0 asked: %v, want none", got)
+	}
+	later := epoch.Add(100 * time.Millisecond)
+	e.Receive("p", wire.LiveReject{ChunkAddr: wire.ChunkAddr{Chunk: 0}, Reason: wire.RejectTooMany}, later)
+	acts := e.Ready()
+	if got := sentTo[wire.LiveRequest](acts, "q"); len(got) != 1 || got[0].Chunk != 0 {
+		t.Errorf("requests to q after p refused chunk 0: %v, want chunk 0", got)
+	}
+	if got := sentTo[wire.LiveRequest](acts, "p"); len(got) != 0 {
+		t.Errorf("requests to busy p: %v, want none", got)
+	}
+}

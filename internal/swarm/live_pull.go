@@ -250,6 +250,9 @@ func (l *liveState) freshChunks(e *Engine, only []*peer, now time.Time) ([]candi
 // (one of only, unless only is nil).
 func (e *Engine) candidates(only []*peer, now time.Time) []candidate {
 	var cands []candidate
+	if only != nil && len(only) == 0 {
+		return nil
+	}
 	e.live.eachFetching(func(s *liveSeg) {
 		if s.originBusy(now) {
 			return
