@@ -127,8 +127,8 @@ type liveState struct {
 
 // livePeer is the live-mode part of a peer.
 type livePeer struct {
-	slot      int // index of its state in liveSeg.peers and liveState.slots
-	out       map[wire.ChunkAddr]time.Time
+	slot      int       // index of its state in liveSeg.peers and liveState.slots
+	out       chunkSet  // our requests outstanding to it
 	queued    int       // their requests waiting in our upload queue
 	busyUntil time.Time // no requests to them before this (after TooMany)
 	touched   bool      // in liveState.touched
@@ -136,8 +136,28 @@ type livePeer struct {
 	tag       float64   // fair-queuing tag of our upload to it (drainUpload)
 }
 
+// chunkSet is a small set of chunk addresses, as a slice: a pipeline holds
+// at most maxLivePipeline requests, usually a few, and a scan of those is
+// cheaper than a map's hashing, in time and far more in memory.
+type chunkSet []wire.ChunkAddr
+
+// has reports whether a is in the set.
+func (cs chunkSet) has(a wire.ChunkAddr) bool { return slices.Contains(cs, a) }
+
+// remove deletes a, reporting whether it was there. Order is not kept.
+func (cs *chunkSet) remove(a wire.ChunkAddr) bool {
+	i := slices.Index(*cs, a)
+	if i < 0 {
+		return false
+	}
+	last := len(*cs) - 1
+	(*cs)[i] = (*cs)[last]
+	*cs = (*cs)[:last]
+	return true
+}
+
 func newLivePeer(rank uint32) *livePeer {
-	return &livePeer{out: make(map[wire.ChunkAddr]time.Time), rank: rank}
+	return &livePeer{rank: rank}
 }
 
 func newLiveState(cfg LiveConfig) *liveState {

@@ -383,6 +383,6 @@ func (e *Engine) liveDepth(p *peer) int {
 func (e *Engine) requestChunk(p *peer, s *liveSeg, c int, now time.Time) {
 	a := wire.ChunkAddr{Rendition: s.key.rend, Sequence: s.key.seq, Chunk: uint32(c)}
 	s.req[c], s.reqAt[c] = p.id, now
-	p.lp.out[a] = now
+	p.lp.out = append(p.lp.out, a)
 	e.send(p, wire.LiveRequest{ChunkAddr: a})
 }

@@ -32,7 +32,7 @@ func (e *Engine) liveAddPeer(p *peer) {
 func (e *Engine) liveRemovePeer(p *peer) {
 	lp := p.lp
 	e.live.freeSlot(p)
-	for a := range lp.out {
+	for _, a := range lp.out {
 		if s := e.live.seg(segKey{a.Rendition, a.Sequence}); s != nil && int(a.Chunk) < s.n && s.req[a.Chunk] == p.id {
 			s.req[a.Chunk] = ""
 		}
@@ -240,8 +240,7 @@ func (e *Engine) onLiveData(p *peer, m wire.LiveData, now time.Time) {
 	e.down.add(n, now)
 	s := e.live.seg(segKey{m.Rendition, m.Sequence})
 	c := int(m.Chunk)
-	if _, asked := p.lp.out[m.ChunkAddr]; asked {
-		delete(p.lp.out, m.ChunkAddr)
+	if p.lp.out.remove(m.ChunkAddr) {
 		if s != nil && c < s.n && s.req[c] == p.id {
 			s.req[c] = ""
 		}
@@ -365,10 +364,9 @@ func (e *Engine) segmentReady(s *liveSeg, now time.Time) {
 // onLiveReject releases our refused request; the reason adjusts our view
 // of p.
 func (e *Engine) onLiveReject(p *peer, m wire.LiveReject, now time.Time) {
-	if _, ok := p.lp.out[m.ChunkAddr]; !ok {
+	if !p.lp.out.remove(m.ChunkAddr) {
 		return
 	}
-	delete(p.lp.out, m.ChunkAddr)
 	k := segKey{m.Rendition, m.Sequence}
 	s := e.live.seg(k)
 	c := int(m.Chunk)
@@ -404,8 +402,7 @@ func (e *Engine) cancelLive(s *liveSeg, c int, now time.Time) {
 		return
 	}
 	a := wire.ChunkAddr{Rendition: s.key.rend, Sequence: s.key.seq, Chunk: uint32(c)}
-	if _, ok := p.lp.out[a]; ok {
-		delete(p.lp.out, a)
+	if p.lp.out.remove(a) {
 		e.send(p, wire.LiveCancel{ChunkAddr: a})
 		e.live.touch(p)
 	}
