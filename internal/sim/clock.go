@@ -28,8 +28,9 @@ func (t Timer) Stop() bool {
 		return false
 	}
 	s := t.s
-	s.removeAt(int(s.pos[t.slot]))
-	s.release(t.slot)
+	sl := &s.slots[t.slot]
+	sl.fn, sl.h, sl.arg = nil, nil, 0 // cancelled: Step drops its entry
+	s.cancelled++
 	return true
 }
 
@@ -38,7 +39,8 @@ func (t Timer) Pending() bool {
 	if t.s == nil {
 		return false
 	}
-	return t.s.slots[t.slot].gen == t.gen && t.s.pos[t.slot] >= 0
+	sl := &t.s.slots[t.slot]
+	return sl.gen == t.gen && sl.queued()
 }
 
 // entry is one pending event in the heap. It carries the ordering key so
@@ -50,8 +52,8 @@ type entry struct {
 }
 
 // slot holds what an event runs. Slots are reused through a free list; gen
-// changes on every reuse so stale Timers are recognised. A slot's heap
-// position is kept in Scheduler.pos.
+// changes on every reuse so stale Timers are recognised. A stopped event's
+// slot has neither fn nor h and is freed when its entry leaves the heap.
 type slot struct {
 	fn  func()
 	h   Handler
@@ -69,8 +71,13 @@ type Scheduler struct {
 	seq   uint64
 	heap  []entry
 	slots []slot
-	pos   []int32 // by slot: heap index, or -1 when free (dense, for sifts)
 	free  []int32
+	// cancelled counts stopped events whose entries are still in the heap:
+	// Stop only clears the slot, and the entry is dropped when it reaches
+	// the top. The driver never stops an event, and keeping every entry's
+	// heap position for an O(log n) removal cost a random write per sift
+	// step of every event.
+	cancelled int
 }
 
 // NewScheduler returns a Scheduler whose virtual clock reads start.
@@ -94,11 +101,12 @@ func (s *Scheduler) Steps() uint64 { return s.steps }
 
 // Len returns the number of pending events.
 func (s *Scheduler) Len() int {
-	return len(s.heap)
+	return len(s.heap) - s.cancelled
 }
 
 // Next returns the time of the next pending event, and false if there is none.
 func (s *Scheduler) Next() (time.Time, bool) {
+	s.dropCancelled()
 	if len(s.heap) == 0 {
 		return time.Time{}, false
 	}
@@ -144,6 +152,7 @@ func (s *Scheduler) AfterHandler(d time.Duration, h Handler, arg uint64) Timer {
 // Step runs the next pending event, advancing the clock to its time.
 // It returns false if there was no event to run.
 func (s *Scheduler) Step() bool {
+	s.dropCancelled()
 	if len(s.heap) == 0 {
 		return false
 	}
@@ -166,7 +175,7 @@ func (s *Scheduler) Step() bool {
 // it is later than the current time.
 func (s *Scheduler) RunUntil(t time.Time) {
 	end := s.offset(t)
-	for len(s.heap) > 0 && s.heap[0].at <= end {
+	for s.dropCancelled(); len(s.heap) > 0 && s.heap[0].at <= end; s.dropCancelled() {
 		s.Step()
 	}
 	s.now = end
@@ -207,6 +216,21 @@ func (s *Scheduler) schedule(at int64, fn func(), h Handler, arg uint64) Timer {
 	return Timer{s: s, slot: id, gen: sl.gen}
 }
 
+// dropCancelled pops the stopped events at the top of the heap, freeing
+// their slots.
+func (s *Scheduler) dropCancelled() {
+	for s.cancelled > 0 && len(s.heap) > 0 && !s.slots[s.heap[0].slot].queued() {
+		id := s.heap[0].slot
+		s.popMin()
+		s.release(id)
+		s.cancelled--
+	}
+}
+
+// queued reports whether the slot holds an event that has neither run nor
+// been stopped: exactly one of fn and h is set for those.
+func (sl *slot) queued() bool { return sl.fn != nil || sl.h != nil }
+
 // alloc returns a free slot, growing the slot table when none is free.
 func (s *Scheduler) alloc() int32 {
 	if n := len(s.free); n > 0 {
@@ -218,7 +242,6 @@ func (s *Scheduler) alloc() int32 {
 		panic("sim: too many pending events")
 	}
 	s.slots = append(s.slots, slot{})
-	s.pos = append(s.pos, -1)
 	return int32(len(s.slots) - 1)
 }
 
@@ -226,7 +249,6 @@ func (s *Scheduler) alloc() int32 {
 func (s *Scheduler) release(id int32) {
 	sl := &s.slots[id]
 	sl.fn, sl.h, sl.arg = nil, nil, 0
-	s.pos[id] = -1
 	sl.gen++
 	s.free = append(s.free, id)
 }

@@ -169,6 +169,38 @@ func TestTimerStop(t *testing.T) {
 	}
 }
 
+// TestTimerStopAtTop checks that a stopped event still in the heap is
+// invisible: not counted by Len or Steps, skipped by Next and RunUntil, and
+// its slot, once freed, leaves the old Timer stale.
+func TestTimerStopAtTop(t *testing.T) {
+	s := NewScheduler(epoch)
+	r := &recorder{s: s}
+	a := s.After(1, r.fn("a"))
+	s.After(5, r.fn("b"))
+	if !a.Stop() {
+		t.Fatal("got a.Stop() = false, want true")
+	}
+	if n := s.Len(); n != 1 {
+		t.Errorf("got Len %d after Stop, want 1", n)
+	}
+	if at, ok := s.Next(); !ok || !at.Equal(epoch.Add(5)) {
+		t.Errorf("got Next %v %t, want %v", at, ok, epoch.Add(5))
+	}
+	s.RunUntil(epoch.Add(3))
+	if len(r.got) != 0 || s.Steps() != 0 {
+		t.Errorf("got %v and %d steps by 3 ns, want none", r.got, s.Steps())
+	}
+	s.After(1, r.fn("c")) // at 4, in a's freed slot
+	if a.Stop() || a.Pending() {
+		t.Error("got a stoppable or pending after its slot was reused, want neither")
+	}
+	s.Run()
+	want := []firing{{"c", 4}, {"b", 5}}
+	if !slices.Equal(r.got, want) || s.Steps() != 2 {
+		t.Errorf("got %v in %d steps, want %v in 2", r.got, s.Steps(), want)
+	}
+}
+
 // TestSchedulerRandom checks the heap against a sorted reference under a
 // deterministic mix of schedules and cancellations.
 func TestSchedulerRandom(t *testing.T) {

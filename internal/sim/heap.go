@@ -1,8 +1,8 @@
 package sim
 
 // The scheduler's queue is a binary min-heap of entries ordered by (at, seq).
-// Each move records the entry's new position in Scheduler.pos, so a Timer
-// can remove its event from the middle of the heap in O(log n).
+// A stopped event's entry stays in it until it reaches the top (see
+// Scheduler.cancelled).
 
 // less orders entries by time, then by insertion order.
 func less(a, b *entry) bool {
@@ -19,35 +19,9 @@ func (s *Scheduler) up(i int) {
 			break
 		}
 		h[i] = h[p]
-		s.pos[h[i].slot] = int32(i)
 		i = p
 	}
 	h[i] = e
-	s.pos[e.slot] = int32(i)
-}
-
-// down moves the entry at i towards the leaves until the heap is ordered.
-func (s *Scheduler) down(i int) {
-	h := s.heap
-	n := len(h)
-	e := h[i]
-	for {
-		c := 2*i + 1
-		if c >= n {
-			break
-		}
-		if r := c + 1; r < n && less(&h[r], &h[c]) {
-			c = r
-		}
-		if !less(&h[c], &e) {
-			break
-		}
-		h[i] = h[c]
-		s.pos[h[i].slot] = int32(i)
-		i = c
-	}
-	h[i] = e
-	s.pos[e.slot] = int32(i)
 }
 
 // popMin deletes the root. It walks the hole left at the root down to a
@@ -72,26 +46,8 @@ func (s *Scheduler) popMin() {
 			c = r
 		}
 		h[i] = h[c]
-		s.pos[h[i].slot] = int32(i)
 		i = c
 	}
 	h[i] = moved
 	s.up(i)
-}
-
-// removeAt deletes the entry at heap index i, keeping the heap ordered.
-// The caller releases the entry's slot.
-func (s *Scheduler) removeAt(i int) {
-	last := len(s.heap) - 1
-	moved := s.heap[last]
-	s.heap = s.heap[:last]
-	if i == last {
-		return
-	}
-	s.heap[i] = moved
-	if i > 0 && less(&moved, &s.heap[(i-1)/2]) {
-		s.up(i)
-	} else {
-		s.down(i)
-	}
 }
