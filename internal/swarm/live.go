@@ -110,6 +110,8 @@ type liveState struct {
 	chunkSize      int           // of the newest announcement, for pipeline sizing
 
 	slots      []*peer     // by livePeer.slot; nil when free
+	busy       []time.Time // by slot: its livePeer.busyUntil (openAt reads these, not the peers)
+	depth      []int       // by slot: its liveDepth, refreshed when its rate changes (noteRate)
 	open       []int       // by slot, during a schedule over all peers: see openAt
 	rollAt     []time.Time // by slot: its meters close no sample before this (rollPeers)
 	srcBuf     []source    // backing of the segments' sources during a schedule
@@ -247,7 +249,14 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 	s.originAim = originAimOf(s, l, now)
 	s.wanted = l.wants(a.Rendition) && now.Before(s.end().Add(l.cfg.TargetLatency))
 	s.startable = s.deadline(l).Sub(now) >= a.Duration-liveStartSlack
-	l.chunkSize = int(a.ChunkSize)
+	if int(a.ChunkSize) != l.chunkSize {
+		l.chunkSize = int(a.ChunkSize)
+		for i, p := range l.slots {
+			if p != nil {
+				l.depth[i] = l.depthOf(p)
+			}
+		}
+	}
 	w := l.window(a.Rendition)
 	i, _ := slices.BinarySearchFunc(w.segs, s, func(x, y *liveSeg) int {
 		return cmp.Compare(x.key.seq, y.key.seq)

@@ -96,8 +96,10 @@ func (e *Engine) unanswered(p *peer, s *liveSeg, c int, now time.Time) {
 		back = liveMuteBackoff
 	}
 	p.down.penalize()
+	l := e.live
+	l.noteRate(p)
 	if until := now.Add(back); until.After(p.lp.busyUntil) {
-		p.lp.busyUntil = until
+		l.setBusy(p, until)
 	}
 }
 
@@ -311,8 +313,8 @@ func (e *Engine) openAt(i int) int {
 		return d
 	}
 	d := -1
-	if p := l.slots[i]; p != nil && !l.now.Before(p.lp.busyUntil) {
-		d = e.liveDepth(p)
+	if p := l.slots[i]; p != nil && !l.now.Before(l.busy[i]) {
+		d = l.depth[i]
 	}
 	l.open[i] = d
 	return d
@@ -371,9 +373,12 @@ func betterSource(p, q *peer) bool {
 
 // liveDepth returns how many chunk requests may be outstanding to p: about
 // a second of its measured rate.
-func (e *Engine) liveDepth(p *peer) int {
+func (e *Engine) liveDepth(p *peer) int { return e.live.depthOf(p) }
+
+// depthOf is liveDepth.
+func (l *liveState) depthOf(p *peer) int {
 	n := 0
-	if cs := e.live.chunkSize; cs > 0 {
+	if cs := l.chunkSize; cs > 0 {
 		n = int(p.down.bytesPerSec() / float64(cs))
 	}
 	return min(max(n, minLivePipeline), maxLivePipeline)

@@ -237,6 +237,7 @@ func (e *Engine) onLiveHave(p *peer, m wire.LiveHave, now time.Time) {
 func (e *Engine) onLiveData(p *peer, m wire.LiveData, now time.Time) {
 	n := len(m.Payload)
 	p.down.add(n, now)
+	e.live.noteRate(p)
 	e.down.add(n, now)
 	s := e.live.seg(segKey{m.Rendition, m.Sequence})
 	c := int(m.Chunk)
@@ -379,7 +380,7 @@ func (e *Engine) onLiveReject(p *peer, m wire.LiveReject, now time.Time) {
 			s.lose(p, c)
 		}
 	case wire.RejectTooMany, wire.RejectChoked:
-		p.lp.busyUntil = now.Add(liveBusyBackoff)
+		e.live.setBusy(p, now.Add(liveBusyBackoff))
 	}
 	e.live.dirty = true
 }

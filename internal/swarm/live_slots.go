@@ -26,13 +26,27 @@ func (l *liveState) takeSlot(p *peer) {
 		if q == nil {
 			l.slots[i], p.lp.slot = p, i
 			l.rollAt[i] = time.Time{}
+			l.busy[i], l.depth[i] = p.lp.busyUntil, l.depthOf(p)
 			return
 		}
 	}
 	p.lp.slot = len(l.slots)
 	l.slots = append(l.slots, p)
 	l.rollAt = append(l.rollAt, time.Time{})
+	l.busy = append(l.busy, p.lp.busyUntil)
+	l.depth = append(l.depth, l.depthOf(p))
 }
+
+// setBusy leaves p alone until until (livePeer.busyUntil), noting it in
+// the slot table too.
+func (l *liveState) setBusy(p *peer, until time.Time) {
+	p.lp.busyUntil = until
+	l.busy[p.lp.slot] = until
+}
+
+// noteRate refreshes p's pipeline depth in the slot table after its rate
+// estimate changed.
+func (l *liveState) noteRate(p *peer) { l.depth[p.lp.slot] = l.depthOf(p) }
 
 // freeSlot clears p's state in every segment, undoing its availability,
 // and frees its slot.
@@ -112,6 +126,7 @@ func (e *Engine) rollPeers(now time.Time) {
 		}
 		p.down.roll(now)
 		p.up.roll(now)
+		l.noteRate(p)
 		l.rollAt[i] = p.down.last.Add(rateSample)
 		if up := p.up.last.Add(rateSample); up.Before(l.rollAt[i]) {
 			l.rollAt[i] = up
