@@ -151,7 +151,11 @@ func (e *Engine) liveSchedule(now time.Time) {
 	for _, p := range l.touched {
 		p.lp.touched = false
 	}
+	// Cleared, not only truncated: a stale pointer left in a reused
+	// backing array keeps an evicted segment and its chunks alive.
+	clear(l.touched)
 	l.touched = l.touched[:0]
+	clear(l.fresh)
 	l.fresh = l.fresh[:0]
 	if only != nil && len(srcPeers) == 0 {
 		return
@@ -171,6 +175,7 @@ func (e *Engine) liveSchedule(now time.Time) {
 		l.open = resetOpen(l.open, len(l.slots))
 	}
 	l.sched++
+	clear(l.srcBuf)
 	l.srcBuf = l.srcBuf[:0]
 	for _, cd := range cands {
 		if cd.s.srcSched != l.sched {
@@ -200,6 +205,7 @@ func (l *liveState) touchedPeers(e *Engine) []*peer {
 	if l.onlyBuf == nil {
 		l.onlyBuf = make([]*peer, 0, len(l.touched))
 	}
+	clear(l.onlyBuf)
 	out := l.onlyBuf[:0]
 	for _, p := range l.touched {
 		if l.askable(e, p) {
@@ -230,6 +236,7 @@ type fresh struct {
 // share only's backing, so only stays a prefix of them.
 func (l *liveState) freshChunks(e *Engine, only []*peer, now time.Time) ([]candidate, []*peer) {
 	srcs := only
+	clear(l.freshBuf)
 	cands := l.freshBuf[:0]
 	for _, f := range l.fresh {
 		s, c := f.s, f.c

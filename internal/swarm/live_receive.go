@@ -297,6 +297,7 @@ func (e *Engine) flushAdverts() {
 		}
 		s.newChunks = s.newChunks[:0]
 	}
+	clear(l.adverts) // no stale segment pointers kept alive (liveSchedule)
 	l.adverts = l.adverts[:0]
 }
 
