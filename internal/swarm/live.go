@@ -143,9 +143,6 @@ type livePeer struct {
 // cheaper than a map's hashing, in time and far more in memory.
 type chunkSet []wire.ChunkAddr
 
-// has reports whether a is in the set.
-func (cs chunkSet) has(a wire.ChunkAddr) bool { return slices.Contains(cs, a) }
-
 // remove deletes a, reporting whether it was there. Order is not kept.
 func (cs *chunkSet) remove(a wire.ChunkAddr) bool {
 	i := slices.Index(*cs, a)
