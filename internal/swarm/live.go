@@ -111,7 +111,7 @@ type liveState struct {
 
 	slots      []*peer     // by livePeer.slot; nil when free
 	busy       []time.Time // by slot: its livePeer.busyUntil (openAt reads these, not the peers)
-	depth      []int       // by slot: its liveDepth, refreshed when its rate changes (noteRate)
+	depth      []int       // by slot: its depthOf, refreshed when its rate changes (noteRate)
 	open       []int       // by slot, during a schedule over all peers: see openAt
 	rollAt     []time.Time // by slot: its meters close no sample before this (rollPeers)
 	srcBuf     []source    // backing of the segments' sources during a schedule

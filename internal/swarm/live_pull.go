@@ -144,8 +144,8 @@ func (e *Engine) liveSchedule(now time.Time) {
 	var only, srcPeers []*peer
 	var fresh []candidate
 	if !l.dirty {
-		only = l.touchedPeers(e)
-		fresh, srcPeers = l.freshChunks(e, only, now)
+		only = l.touchedPeers()
+		fresh, srcPeers = l.freshChunks(only, now)
 	}
 	l.dirty = false
 	for _, p := range l.touched {
@@ -201,14 +201,14 @@ func (l *liveState) touch(p *peer) {
 // without room cannot be asked during this schedule (requests only fill
 // pipelines), so leaving it out changes no choice and often spares the
 // schedule: most chunk maps come from peers already busy serving us.
-func (l *liveState) touchedPeers(e *Engine) []*peer {
+func (l *liveState) touchedPeers() []*peer {
 	if l.onlyBuf == nil {
 		l.onlyBuf = make([]*peer, 0, len(l.touched))
 	}
 	clear(l.onlyBuf)
 	out := l.onlyBuf[:0]
 	for _, p := range l.touched {
-		if l.askable(e, p) {
+		if l.askable(p) {
 			out = append(out, p)
 		}
 	}
@@ -218,8 +218,8 @@ func (l *liveState) touchedPeers(e *Engine) []*peer {
 
 // askable reports whether p is connected, not being left alone and has
 // room in its pipeline.
-func (l *liveState) askable(e *Engine, p *peer) bool {
-	return !p.removed && !l.now.Before(p.lp.busyUntil) && len(p.lp.out) < e.liveDepth(p)
+func (l *liveState) askable(p *peer) bool {
+	return !p.removed && !l.now.Before(p.lp.busyUntil) && len(p.lp.out) < l.depthAt(p)
 }
 
 // fresh is a chunk a peer's map newly showed (onLiveHave), for the next
@@ -234,13 +234,13 @@ type fresh struct {
 // still requestable and not already candidates of only (held by one of
 // them), and the sources to offer: only, then those peers. The sources
 // share only's backing, so only stays a prefix of them.
-func (l *liveState) freshChunks(e *Engine, only []*peer, now time.Time) ([]candidate, []*peer) {
+func (l *liveState) freshChunks(only []*peer, now time.Time) ([]candidate, []*peer) {
 	srcs := only
 	clear(l.freshBuf)
 	cands := l.freshBuf[:0]
 	for _, f := range l.fresh {
 		s, c := f.s, f.c
-		if !l.askable(e, f.p) || l.seg(s.key) != s || !s.fetching() || s.originBusy(now) ||
+		if !l.askable(f.p) || l.seg(s.key) != s || !s.fetching() || s.originBusy(now) ||
 			s.req[c] != "" || s.have.Has(c) || !s.bitsOf(f.p).Has(c) || heldByAny(s, only, c) {
 			continue
 		}
@@ -293,7 +293,7 @@ func heldByAny(s *liveSeg, only []*peer, c int) bool {
 type source struct {
 	p     *peer
 	bits  piece.Bitfield // its chunks of the segment
-	depth int            // liveDepth(p)
+	depth int            // depthAt(p)
 }
 
 // During a schedule over all peers, l.open holds by peer slot the
@@ -336,7 +336,7 @@ func (e *Engine) sources(s *liveSeg, only []*peer) []source {
 	if only != nil {
 		for _, p := range only {
 			if bits := s.bitsOf(p); bits.Count() > 0 {
-				l.srcBuf = append(l.srcBuf, source{p, bits, e.liveDepth(p)})
+				l.srcBuf = append(l.srcBuf, source{p, bits, l.depthAt(p)})
 			}
 		}
 	} else {
@@ -378,11 +378,12 @@ func betterSource(p, q *peer) bool {
 	return p.lp.rank < q.lp.rank
 }
 
-// liveDepth returns how many chunk requests may be outstanding to p: about
-// a second of its measured rate.
-func (e *Engine) liveDepth(p *peer) int { return e.live.depthOf(p) }
+// depthAt returns how many chunk requests may be outstanding to connected
+// peer p, as kept in the slot table (noteRate).
+func (l *liveState) depthAt(p *peer) int { return l.depth[p.lp.slot] }
 
-// depthOf is liveDepth.
+// depthOf computes p's pipeline depth: about a second of its measured
+// rate, in chunks.
 func (l *liveState) depthOf(p *peer) int {
 	n := 0
 	if cs := l.chunkSize; cs > 0 {
