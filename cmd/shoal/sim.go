@@ -25,6 +25,7 @@ func runSim(ctx context.Context, e *env, args []string) error {
 	svg := fs.String("svg", "", "write a plot over time to `FILE` (SVG): completion (files) or offload and continuity (live), and origin egress")
 	tracePath := fs.String("trace", "", "write every event and engine action to `FILE`")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `FILE` (go tool pprof)")
+	workers := fs.Int("workers", 0, "goroutines running the nodes' events (default one per CPU); figures do not depend on it")
 	heap := heapProfile{}
 	fs.StringVar(&heap.path, "memprofile", "", "write a heap profile at the run's peak heap to `FILE` (go tool pprof)")
 	overrides := simFlags(fs)
@@ -40,7 +41,10 @@ func runSim(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opt := sim.Options{Progress: heap.wrap(simProgress(e))}
+	if *workers < 0 {
+		return fmt.Errorf("%w: --workers %d is negative", errUsage, *workers)
+	}
+	opt := sim.Options{Progress: heap.wrap(simProgress(e)), Workers: *workers}
 	var trace *bufio.Writer
 	if *tracePath != "" {
 		f, err := os.Create(*tracePath)

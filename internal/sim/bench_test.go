@@ -29,12 +29,13 @@ func (m cpuMeter) report(b *testing.B, unit string) {
 }
 
 // BenchmarkNetworkSend measures the full cost of one message: Send, its
-// arrival and delivery events, on 10,000 nodes with random pairs, random
-// access latencies and limited links. One op is one delivered message.
+// collection and arrival, and its delivery event, on 10,000 nodes with
+// random pairs, random access latencies and limited links, in one part.
+// One op is one delivered message.
 func BenchmarkNetworkSend(b *testing.B) {
 	const nodes = 10000
-	s := NewScheduler(epoch)
-	n := NewNetwork(s, NetConfig{Seed: 1})
+	delivered := 0
+	n := NewNetwork(epoch, NetConfig{Seed: 1}, func(*Part[struct{}], NodeID, NodeID, *struct{}) { delivered++ })
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range nodes {
 		id := n.AddNode(1e6+rng.Int64N(9e6), 5e6+rng.Int64N(45e6))
@@ -42,23 +43,24 @@ func BenchmarkNetworkSend(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	delivered := 0
-	deliver := func(any) { delivered++ }
 	// Senders are drawn from a fixed table so the RNG does not dominate.
 	pairs := make([][2]NodeID, 1<<16)
 	for i := range pairs {
 		pairs[i] = [2]NodeID{NodeID(rng.IntN(nodes)), NodeID(rng.IntN(nodes))}
 	}
 	const batch = 1000 // messages sent per simulated millisecond
+	p := n.Part(0)
+	now := epoch
 	cpu := startCPU(b)
 	for i := range b.N {
-		p := pairs[i&(len(pairs)-1)]
-		n.Send(p[0], p[1], 1200, nil, deliver)
+		pr := pairs[i&(len(pairs)-1)]
+		p.Send(pr[0], pr[1], 1200, struct{}{})
 		if i%batch == batch-1 {
-			s.RunUntil(s.Now().Add(time.Millisecond))
+			now = now.Add(time.Millisecond)
+			n.Run(now, nil)
 		}
 	}
-	s.Run()
+	n.Run(now.Add(time.Hour), nil)
 	b.StopTimer()
 	if delivered != b.N {
 		b.Fatalf("got %d delivered, want %d", delivered, b.N)

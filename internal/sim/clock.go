@@ -252,3 +252,24 @@ func (s *Scheduler) release(id int32) {
 	sl.gen++
 	s.free = append(s.free, id)
 }
+
+// nextAt returns the time of the next pending event in nanoseconds since
+// start, and false if there is none.
+func (s *Scheduler) nextAt() (int64, bool) {
+	s.dropCancelled()
+	if len(s.heap) == 0 {
+		return 0, false
+	}
+	return s.heap[0].at, true
+}
+
+// runBefore runs every event due before end (nanoseconds since start).
+func (s *Scheduler) runBefore(end int64) {
+	for s.dropCancelled(); len(s.heap) > 0 && s.heap[0].at < end; s.dropCancelled() {
+		s.Step()
+	}
+}
+
+// advance moves the clock to t (nanoseconds since start) if that is
+// later; the caller knows no event is due before t.
+func (s *Scheduler) advance(t int64) { s.now = max(s.now, t) }

@@ -1,7 +1,9 @@
 // Package sim is the foundation of Shoal's simulator: a discrete-event
 // Scheduler over virtual time and an emulated Network of nodes joined by
-// capacity-limited links. It owns no goroutines and never reads the wall
-// clock, so a run is fully determined by its inputs and its seed.
+// capacity-limited links, whose nodes' events run in parallel on a fixed
+// number of goroutines. It never reads the wall clock, and a run is fully
+// determined by its inputs and its seed, whatever the number of
+// goroutines.
 //
 // # Virtual time
 //
@@ -20,10 +22,13 @@
 //
 //  1. waits in a's uplink FIFO until every message a sent before it has left
 //     (Backlog reports that wait), then is serialised for size/up seconds;
-//  2. travels the one-way latency of the pair (a, b);
+//  2. travels the one-way latency of the pair, access[a] + access[b], where
+//     each node's access latency (its one-way latency to the core) defaults
+//     to NetConfig.AccessLatency and can be changed with SetAccessLatency;
 //  3. waits in b's downlink FIFO until every message that reached the
 //     downlink before it has been received, then is serialised for
-//     size/down seconds;
+//     size/down seconds (messages that reach it at the same instant go in
+//     the order of their senders' IDs, then of sending);
 //  4. is delivered when its last byte arrives.
 //
 // An isolated message is therefore delivered at T + size/up + latency +
@@ -31,40 +36,60 @@
 // once all of it has crossed the core. Serialisation times are rounded up to
 // the next nanosecond, so a link never runs faster than its rate.
 //
-// The latency of a pair is, in order of precedence: the value set with
-// SetLink; NetConfig.Latency(a, b) when that function is set; otherwise the
-// core model access[a] + access[b], where each node's access latency (its
-// one-way latency to the core) defaults to NetConfig.AccessLatency and can be
-// changed with SetAccessLatency. The loss probability of a pair is the value
-// set with SetLink, otherwise NetConfig.Loss.
-//
-// A lost message is decided when it is sent, from a PCG generator seeded with
-// NetConfig.Seed; it still occupies the sender's uplink but never reaches the
+// A lost message (probability NetConfig.Loss) is decided when it is sent,
+// from a PCG generator of the sender's, seeded with NetConfig.Seed and its
+// NodeID; it still occupies the sender's uplink but never reaches the
 // receiver's downlink. A message to or from a node removed with RemoveNode
 // before delivery is dropped without a callback; downlink time it had already
 // reserved stays spent.
 //
+// # Parallel windows
+//
+// Nodes are divided into NetConfig.Parts parts (node i in part i mod
+// Parts), each with its own Scheduler and goroutine. No message takes less
+// than the lookahead, twice the smallest access latency, to reach another
+// node, so the network runs in windows no longer than that: during a
+// window each part runs its nodes' events up to the window's end without
+// looking at the others, since whatever is sent during the window arrives
+// after it, and at its end the parts exchange what they sent. An event of
+// a node may only touch that node's state, send from it and schedule its
+// events. Events that belong to no node (joins, departures, publishing,
+// samples) go to the Global scheduler and run alone between windows: a
+// window ends at the next of them, and they may touch anything. A zero
+// access latency leaves no window to run and is refused.
+//
+// Events of different nodes in one window do not affect each other, and
+// each node's events run in an order that does not depend on the parts
+// (its own scheduling order; arrivals at its downlink by time, sender and
+// sending order), so the number of parts changes nothing but the speed.
+//
 // # Counters
 //
 // For each node, BytesSent counts every byte handed to Send (lost or not),
-// BytesReceived every byte delivered to it, and BytesDropped every byte it sent
-// that was lost or dropped because an end was removed. Summed over all nodes,
-// sent = received + dropped + bytes still in flight.
+// BytesReceived every byte delivered to it, and BytesDropped every byte
+// lost on its uplink or dropped on its way to it because an end was
+// removed. Summed over all nodes, sent = received + dropped + bytes still in
+// flight.
 //
 // # File swarms
 //
-// Run drives one real swarm.Engine per node over a Scheduler and a Network,
-// as described by a Scenario (JSON, see testdata/scenarios), and returns a
-// Result with the figures of DESIGN.md (Measures): completion times against
-// the fluid bound FileBound, origin egress, overhead, waste and bans. The
-// driver stands in for the runtime: a tracker that introduces joining nodes
-// to random peers (NAT'd nodes only dial out), handshakes, the runtime's
-// peer cap (Audience.MaxPeers: a node at the cap replaces the peer its
-// engine names as trading least, swarm.Engine.Replaceable), per-node upload
-// queues that honour Cancel, an HTTP origin node, churn, and hostile
-// behaviour (liars, corrupt peers, free riders). Payloads are sub-slices of
-// one shared content buffer, so memory does not grow with nodes × size, and
-// pieces are verified by address instead of by hashing.
+// Run drives one real swarm.Engine per node over a Network, as described
+// by a Scenario (JSON, see testdata/scenarios), and returns a Result with
+// the figures of DESIGN.md (Measures): completion times against the fluid
+// bound FileBound, origin egress, overhead, waste and bans. Options.Workers
+// sets the number of parts (one per CPU by default). The driver stands in
+// for the runtime: a tracker that introduces joining nodes to random peers
+// (NAT'd nodes only dial out), handshakes, the runtime's peer cap
+// (Audience.MaxPeers: a node at the cap replaces the peer its engine names
+// as trading least, swarm.Engine.Replaceable), per-node upload queues that
+// honour Cancel, an HTTP origin node, churn, and hostile behaviour (liars,
+// corrupt peers, free riders). An end that closes a connection (a ban, a
+// replacement, no room) tells the other with a notice over the network, so
+// what each sent before still arrives; a node that leaves is forgotten by
+// its peers at once. The run stops at the end of the window in which the
+// last honest leecher finished. Payloads are sub-slices of one shared
+// content buffer, so memory does not grow with nodes × size, and pieces are
+// verified by address instead of by hashing.
 //
 // # Live streams
 //
@@ -146,7 +171,8 @@
 //
 // What the run cost the simulator is reported beside the measures: the
 // engine messages put on the network, by wire type (messages_sent), and
-// the events the scheduler ran (events).
+// the events the schedulers ran (events: one per delivered message, tick,
+// poll, upload pump and global event).
 //
 // The bound (LiveFluidBound) is the fluid model of DESIGN.md with the
 // broadcaster, not the origin, as the source: the sustainable rate

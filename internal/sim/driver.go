@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -67,6 +68,8 @@ type simNode struct {
 	final   swarm.Stats   // engine counters when it left
 	view    *viewer       // live: measures of an honest viewer; nil otherwise
 	dataq   []liveData    // live: chunks waiting for the uplink
+
+	traceSeq uint64 // trace lines written about it (traceLine)
 }
 
 // serveJob is a block a node has agreed to serve.
@@ -83,6 +86,10 @@ type Options struct {
 	Trace io.Writer
 	// Progress, when set, is called at every sample of the time series.
 	Progress func(Progress)
+	// Workers is how many goroutines run the nodes' events, each for a
+	// fixed share of the nodes (0: one per CPU, runtime.GOMAXPROCS).
+	// Figures and traces do not depend on it.
+	Workers int
 }
 
 // Progress is a snapshot reported during a run.
@@ -98,7 +105,7 @@ type Progress struct {
 
 // progress returns the current snapshot.
 func (d *driver) progress() Progress {
-	p := Progress{Elapsed: d.now(), Completed: d.meas.completed, Leechers: d.meas.leechers}
+	p := Progress{Elapsed: d.now(), Completed: d.completed(), Leechers: d.meas.leechers}
 	if d.lv != nil {
 		p.Viewers = len(d.lv.viewers)
 		p.Continuity = d.lv.meas.continuity()
@@ -106,50 +113,52 @@ func (d *driver) progress() Progress {
 	return p
 }
 
-// driver runs one file scenario: it owns the scheduler, the network and
-// one swarm.Engine per node, and translates actions into network traffic.
+// driver runs one file or live scenario: it owns the network, with its
+// schedulers, and one swarm.Engine per node, and translates actions into
+// network traffic. Its fields are for the global events, which run alone
+// (Network.Global); node events use their part's worker.
 type driver struct {
-	sc    Scenario
-	opt   Options
-	s     *Scheduler
-	net   *Network
-	m     *piece.Manifest
-	truth []byte // the content: every genuine payload is a sub-slice of it
-	bad   []byte // what corrupt peers send
-	full  piece.Bitfield
+	sc      Scenario
+	opt     Options
+	net     *Network[envelope]
+	workers []*worker // by part
+	m       *piece.Manifest
+	truth   []byte // the content: every genuine payload is a sub-slice of it
+	bad     []byte // what corrupt peers send
+	full    piece.Bitfield
 
 	setupRNG, trackRNG, churnRNG *rand.Rand
 
-	nodes      []*simNode           // by NodeID
-	present    []NodeID             // nodes a tracker hands out, in join order
-	conns      map[uint64]*pairConn // every pair ever dialled
-	acts       [][]swarm.Action     // free action lists (drain)
-	sentByType [256]int64           // engine messages put on the network, by wire type
-	origin     NodeID               // -1: none
-	envs       []*envelope
-	deliverFn  func(any)
-	scratch    []byte
+	nodes   []*simNode           // by NodeID
+	present []NodeID             // nodes a tracker hands out, in join order
+	conns   map[uint64]*pairConn // every pair ever dialled
+	origin  NodeID               // -1: none
 
 	pendingJoins int // initial audience not joined yet
-	incomplete   int // present honest leechers not done
+	incomplete   int // honest leechers joined and not gone, done or not (see between)
 	stop         bool
 	err          error
 	meas         measures
 	lv           *liveRun // nil for files
+
+	trace    []traceLine // lines of the global events, until written
+	traceSeq uint64      // lines written about the run
 }
 
-// measures are the counters behind Result.
+// measures are the counters of the global events behind Result; the
+// workers count the rest.
 type measures struct {
-	leechers, completed, leftIncomplete int
-	unique, downBytes                   int64
-	bans                                []ban
-	series                              []Sample
-	lastDown, lastOrigin                int64
-	lastAt                              time.Duration
+	leechers, leftIncomplete int
+	series                   []Sample
+	lastDown, lastOrigin     int64
+	lastAt                   time.Duration
 }
 
 // ban is one Disconnect{Ban: true}.
-type ban struct{ by, of NodeID }
+type ban struct {
+	at     time.Duration
+	by, of NodeID
+}
 
 // newDriver builds the network, the seeder and the origin for the file
 // scenario sc.
@@ -168,12 +177,11 @@ func newDriver(sc Scenario, opt Options, truth []byte) (*driver, error) {
 }
 
 // newBase builds what file and live runs share: random sources, the
-// network and the origin node.
+// network with a worker per part and the origin node.
 func newBase(sc Scenario, opt Options) *driver {
 	d := &driver{
 		sc:       sc,
 		opt:      opt,
-		s:        NewScheduler(simStart),
 		bad:      badBlock(),
 		setupRNG: rand.New(rand.NewPCG(sc.Seed, 1)),
 		trackRNG: rand.New(rand.NewPCG(sc.Seed, 2)),
@@ -181,7 +189,14 @@ func newBase(sc Scenario, opt Options) *driver {
 		conns:    make(map[uint64]*pairConn),
 		origin:   -1,
 	}
-	d.net = NewNetwork(d.s, NetConfig{Seed: sc.Seed})
+	parts := opt.Workers
+	if parts <= 0 {
+		parts = runtime.GOMAXPROCS(0)
+	}
+	d.net = NewNetwork(simStart, NetConfig{Seed: sc.Seed, Parts: parts}, d.deliver)
+	for i := range parts {
+		d.workers = append(d.workers, &worker{d: d, part: d.net.parts[i]})
+	}
 	if sc.Origin.Enabled {
 		d.origin = d.addNode(profile{role: roleOrigin, up: mbps(sc.Origin.Mbps), latency: d.drawLatency()}).id
 	}
@@ -205,21 +220,13 @@ func (d *driver) run(ctx context.Context, audience []profile) error {
 	if d.lv != nil {
 		d.lv.start()
 	}
-	d.s.After(announcePeriod, d.announce)
-	d.s.After(0, func() { d.sample(ctx) })
-	limit := simStart.Add(time.Duration(d.sc.Duration))
-	for !d.stop && d.err == nil {
-		t, ok := d.s.Next()
-		if !ok || t.After(limit) {
-			break
-		}
-		d.s.Step()
-	}
+	g := d.net.Global()
+	g.After(announcePeriod, d.announce)
+	g.After(0, func() { d.sample(ctx) })
+	d.net.Run(simStart.Add(time.Duration(d.sc.Duration)), d.between)
+	d.flushTrace()
 	if d.err != nil {
 		return d.err
-	}
-	if !d.stop {
-		d.s.RunUntil(limit)
 	}
 	if d.lv != nil {
 		d.lv.finish()
@@ -239,25 +246,15 @@ func (d *driver) scheduleJoins(audience []profile) {
 		if len(audience) > 1 {
 			at = ramp * time.Duration(i) / time.Duration(len(audience)-1)
 		}
-		d.s.After(at, func() {
+		d.net.Global().After(at, func() {
 			d.pendingJoins--
 			d.join(p, true)
 		})
 	}
 }
 
-// now returns the virtual time since simStart.
-func (d *driver) now() time.Duration { return d.s.Elapsed() }
-
-// checkStop ends the run once nobody is left to wait for.
-func (d *driver) checkStop() {
-	if d.lv != nil {
-		return // a live run lasts until the stream's last deadline
-	}
-	if d.pendingJoins == 0 && d.incomplete == 0 {
-		d.stop = true
-	}
-}
+// now returns the global virtual time since simStart.
+func (d *driver) now() time.Duration { return d.net.Global().Elapsed() }
 
 // addNode adds p to the network without an engine.
 func (d *driver) addNode(p profile) *simNode {
@@ -312,26 +309,27 @@ func (d *driver) newEngine(n *simNode) {
 	n.eng = eng
 }
 
-// fail stops the run with err.
+// fail stops the run with err (global events; workers have their own).
 func (d *driver) fail(err error) {
 	if d.err == nil {
 		d.err = err
 	}
 }
 
-// tickEvents ticks engines; the argument is the NodeID.
-type tickEvents driver
+// tickEvents ticks the engines of a worker's part; the argument is the
+// NodeID.
+type tickEvents worker
 
 // Fire ticks one engine and schedules its next tick.
 func (t *tickEvents) Fire(arg uint64) {
-	d := (*driver)(t)
-	n := d.nodes[arg]
+	w := (*worker)(t)
+	n := w.d.nodes[arg]
 	if !n.alive {
 		return
 	}
-	n.eng.Tick(d.s.Now())
-	d.drain(n)
-	d.s.AfterHandler(tickPeriod, t, arg)
+	n.eng.Tick(w.at())
+	w.drain(n)
+	w.part.s.AfterHandler(tickPeriod, t, arg)
 }
 
 // sample appends a point to the time series and reports progress.
@@ -348,7 +346,7 @@ func (d *driver) sample(ctx context.Context) {
 	if d.opt.Progress != nil {
 		d.opt.Progress(d.progress())
 	}
-	d.s.After(time.Duration(d.sc.Sample), func() { d.sample(ctx) })
+	d.net.Global().After(time.Duration(d.sc.Sample), func() { d.sample(ctx) })
 }
 
 // errNoHonest is returned for an audience without an honest leecher.

@@ -1,17 +1,16 @@
 package sim
 
 import (
-	"fmt"
-
 	"github.com/shoal-p2p/shoal/internal/swarm"
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
 // Sizes of the messages the runtime adds around the engine's: a handshake
-// frame each way per connection, and an HTTP request and response header
-// per origin fetch.
+// frame each way per connection and a notice when one end closes it, and
+// an HTTP request and response header per origin fetch.
 const (
 	helloSize      = 4 + 1 + 2 + 32 + 1
+	closeSize      = 4 + 1 // the notice of a closed connection
 	originReqSize  = 300
 	originRespHead = 300
 )
@@ -21,6 +20,7 @@ const (
 	kindMsg        uint8 = iota // an engine message
 	kindHello                   // handshake from the dialler
 	kindHelloAck                // handshake answer
+	kindClose                   // the sender closed the connection
 	kindOriginReq               // HTTP GET of a piece
 	kindOriginData              // HTTP response with the piece
 	kindSegReq                  // live: HTTP GET of a segment
@@ -29,28 +29,28 @@ const (
 	kindPollResp                // live: HTTP response with announcements
 )
 
-// envelope is a message in flight; envelopes are reused through a free list
-// so delivering a message allocates nothing in the driver. Live kinds use
-// index for the rendition, seq and hi for sequence numbers and seg for the
-// segment an origin answer carries.
+// envelope is what a message carries across the network, by value. Live
+// kinds use index for the rendition, seq and hi for sequence numbers and
+// seg for the segment an origin answer carries.
 type envelope struct {
-	kind     uint8
-	from, to NodeID
-	index    int
-	seq, hi  int64
-	off, n   int64 // byte span of a live origin fetch
-	seg      *segment
-	msg      wire.Message
-	pc       *pairConn // kindMsg: the pair's connection
+	kind  uint8
+	index int
+	seq   int64
+	hi    int64
+	off   int64 // byte span of a live origin fetch
+	n     int64
+	seg   *segment
+	msg   wire.Message
+	pc    *pairConn // kindMsg: the pair's connection
 }
 
 // drain performs n's pending actions until the engine has none left.
-// Handling an action can drain another node, so each drain takes its own
-// action list from d.acts and gives it back.
-func (d *driver) drain(n *simNode) {
+// Handling an action can drain the node again, so each drain takes its
+// own action list from w.acts and gives it back.
+func (w *worker) drain(n *simNode) {
 	var acts []swarm.Action
-	if k := len(d.acts); k > 0 {
-		acts, d.acts = d.acts[k-1], d.acts[:k-1]
+	if k := len(w.acts); k > 0 {
+		acts, w.acts = w.acts[k-1], w.acts[:k-1]
 	}
 	for {
 		acts = n.eng.AppendReady(acts[:0])
@@ -58,19 +58,21 @@ func (d *driver) drain(n *simNode) {
 			break
 		}
 		for _, a := range acts {
-			d.handle(n, a)
+			w.handle(n, a)
 		}
 	}
-	d.acts = append(d.acts, acts)
+	clear(acts) // no stale messages kept alive
+	w.acts = append(w.acts, acts)
 }
 
 // handle performs one action of node n.
-func (d *driver) handle(n *simNode, a swarm.Action) {
+func (w *worker) handle(n *simNode, a swarm.Action) {
+	d := w.d
 	if d.opt.Trace != nil {
-		fmt.Fprintf(d.opt.Trace, "%v %s %v\n", d.now(), n.pid, a)
+		w.tracef(n, "%s %v", n.pid, a)
 	}
 	if d.lv != nil {
-		d.lv.handle(n, a)
+		w.handleLive(n, a)
 		return
 	}
 	switch a := a.(type) {
@@ -80,21 +82,21 @@ func (d *driver) handle(n *simNode, a swarm.Action) {
 				return // a free rider never unchokes anyone
 			}
 		}
-		d.send(n.id, nodeOf(a.Peer), a.Msg)
+		w.send(n, nodeOf(a.Peer), a.Msg)
 	case swarm.Serve:
-		d.onServe(n, a)
+		w.onServe(n, a)
 	case swarm.Verify:
 		ok := d.genuine(a.Index, a.Blocks)
 		if ok {
-			d.meas.unique += d.m.PieceLen(a.Index)
+			w.unique += d.m.PieceLen(a.Index)
 		}
-		n.eng.PieceVerified(a.Index, ok, d.s.Now())
+		n.eng.PieceVerified(a.Index, ok, w.at())
 	case swarm.FetchOrigin:
-		d.post(kindOriginReq, n.id, d.origin, a.Index, nil, originReqSize)
+		w.post(n.id, d.origin, originReqSize, envelope{kind: kindOriginReq, index: a.Index})
 	case swarm.Disconnect:
-		d.onDisconnect(n, a)
+		w.onDisconnect(n, a)
 	case swarm.Completed:
-		d.onCompleted(n)
+		w.onCompleted(n)
 	}
 }
 
@@ -113,27 +115,16 @@ func (d *driver) genuine(i int, blocks [][]byte) bool {
 	return off == end
 }
 
-// send puts an engine message on the network.
-func (d *driver) send(from, to NodeID, m wire.Message) {
-	d.sentByType[m.Type()]++
-	pc := d.pairOf(d.nodes[from], to)
-	d.postEnv(envelope{kind: kindMsg, from: from, to: to, msg: m, pc: pc}, d.frameSize(m))
-}
-
-// messagesSent returns the engine messages sent so far by type name.
-func (d *driver) messagesSent() map[string]int64 {
-	out := make(map[string]int64)
-	for t, n := range d.sentByType {
-		if n > 0 {
-			out[wire.Type(t).String()] = n
-		}
-	}
-	return out
+// send puts an engine message from n on the network.
+func (w *worker) send(n *simNode, to NodeID, m wire.Message) {
+	w.sentByType[m.Type()]++
+	pc := w.d.pairOf(n, to)
+	w.part.Send(n.id, to, w.frameSize(m), envelope{kind: kindMsg, msg: m, pc: pc})
 }
 
 // frameSize returns the encoded length of m: wire.AppendFrame's, computed
 // without copying a payload.
-func (d *driver) frameSize(m wire.Message) int {
+func (w *worker) frameSize(m wire.Message) int {
 	const head = 4 + 1 // length prefix, type
 	switch m := m.(type) {
 	case wire.Data:
@@ -151,122 +142,104 @@ func (d *driver) frameSize(m wire.Message) int {
 	case wire.LiveReject:
 		return head + 14
 	}
-	d.scratch = wire.AppendFrame(d.scratch[:0], m)
-	return len(d.scratch)
+	w.scratch = wire.AppendFrame(w.scratch[:0], m)
+	return len(w.scratch)
 }
 
-// post sends an envelope of size bytes.
-func (d *driver) post(kind uint8, from, to NodeID, index int, m wire.Message, size int) {
-	d.postEnv(envelope{kind: kind, from: from, to: to, index: index, msg: m}, size)
+// post sends env of size bytes from one node, of w's part, to another.
+func (w *worker) post(from, to NodeID, size int, env envelope) {
+	w.part.Send(from, to, size, env)
 }
 
-// postEnv sends a copy of env of size bytes.
-func (d *driver) postEnv(env envelope, size int) {
-	var e *envelope
-	if k := len(d.envs); k > 0 {
-		e = d.envs[k-1]
-		d.envs = d.envs[:k-1]
-	} else {
-		e = new(envelope)
-	}
-	*e = env
-	d.net.Send(env.from, env.to, size, e, d.deliverFunc())
-}
-
-// deliverFunc returns the network's delivery callback, created once.
-func (d *driver) deliverFunc() func(any) {
-	if d.deliverFn == nil {
-		d.deliverFn = d.deliver
-	}
-	return d.deliverFn
-}
-
-// deliver handles an envelope arriving at its destination. The network only
-// delivers between live nodes.
-func (d *driver) deliver(payload any) {
-	e := payload.(*envelope)
-	env := *e
-	*e = envelope{}
-	d.envs = append(d.envs, e)
+// deliver handles a message arriving at its destination, on the part of
+// the receiver. The network only delivers between live nodes.
+func (d *driver) deliver(p *Part[envelope], from, to NodeID, env *envelope) {
+	w := d.workers[p.Index()]
 	switch env.kind {
 	case kindMsg:
-		d.deliverMsg(env)
+		w.deliverMsg(from, to, env)
 	case kindHello:
-		d.onHello(env)
+		w.onHello(from, to)
 	case kindHelloAck:
-		d.onHelloAck(env)
+		w.onHelloAck(from, to)
+	case kindClose:
+		w.onClose(from, to)
 	case kindOriginReq:
 		size := originRespHead + int(d.m.PieceLen(env.index))
-		d.post(kindOriginData, d.origin, env.from, env.index, nil, size)
+		w.post(d.origin, from, size, envelope{kind: kindOriginData, index: env.index})
 	case kindOriginData:
-		d.onOriginData(env)
+		w.onOriginData(to, env.index)
 	default:
-		d.lv.deliver(env)
+		w.deliverLive(from, to, env)
 	}
 }
 
-// deliverMsg hands an engine message to its receiver if the connection is
-// still open.
-func (d *driver) deliverMsg(env envelope) {
-	if env.pc == nil || env.pc.state != connOpen {
+// deliverMsg hands an engine message to its receiver if the receiver's
+// side of the connection is still open.
+func (w *worker) deliverMsg(from, to NodeID, env *envelope) {
+	pc := env.pc
+	s := side(to, from)
+	if pc == nil || pc.state[s] != connOpen {
 		return
 	}
-	to := d.nodes[env.to]
+	n := w.d.nodes[to]
 	switch m := env.msg.(type) {
 	case wire.Cancel:
-		to.cancelServe(env.from, m)
+		n.cancelServe(from, m)
 	case wire.Data:
-		if to.role == roleLeecher {
-			d.meas.downBytes += int64(len(m.Payload))
+		if n.role == roleLeecher {
+			w.downBytes += int64(len(m.Payload))
 		}
 	}
-	to.eng.ReceiveConn(env.pc.conn[side(env.to, env.from)], env.msg, d.s.Now())
-	d.drain(to)
+	n.eng.ReceiveConn(pc.conn[s], env.msg, w.at())
+	w.drain(n)
 }
 
 // onOriginData hands a piece fetched from the origin to its engine.
-func (d *driver) onOriginData(env envelope) {
-	n := d.nodes[env.to]
-	off := d.m.PieceOffset(env.index)
-	size := d.m.PieceLen(env.index)
-	d.meas.downBytes += size
-	n.eng.OriginData(env.index, d.truth[off:off+size], d.s.Now())
-	d.drain(n)
+func (w *worker) onOriginData(to NodeID, index int) {
+	d := w.d
+	n := d.nodes[to]
+	off := d.m.PieceOffset(index)
+	size := d.m.PieceLen(index)
+	w.downBytes += size
+	n.eng.OriginData(index, d.truth[off:off+size], w.at())
+	w.drain(n)
 }
 
 // onServe queues a block for n's uplink; a liar or free rider never serves.
-func (d *driver) onServe(n *simNode, a swarm.Serve) {
+func (w *worker) onServe(n *simNode, a swarm.Serve) {
 	if n.role == roleLiar || n.free {
 		return
 	}
 	to := nodeOf(a.Peer)
 	n.upq = append(n.upq, serveJob{to: to, index: a.Req.Index, begin: a.Req.Begin, length: a.Req.Length})
-	d.pump(n)
+	w.pump(n)
 }
 
-// pumpEvents resumes a node's uploads when its uplink is idle; the argument
-// is the NodeID.
-type pumpEvents driver
+// pumpEvents resumes the uploads of a node of a worker's part when its
+// uplink is idle; the argument is the NodeID.
+type pumpEvents worker
 
 // Fire pumps the node's upload queue.
 func (p *pumpEvents) Fire(arg uint64) {
-	d := (*driver)(p)
-	n := d.nodes[arg]
+	w := (*worker)(p)
+	n := w.d.nodes[arg]
 	n.pumping = false
 	switch {
 	case !n.alive:
-	case d.lv != nil:
-		d.lv.pump(n)
+	case w.d.lv != nil:
+		w.pumpLive(n)
 	default:
-		d.pump(n)
+		w.pump(n)
 	}
 }
 
 // pump hands queued blocks to the uplink one at a time, each when the
 // previous one has left, as a runtime with a small socket buffer does: a
 // Cancel can still withdraw a block that has not started.
-func (d *driver) pump(n *simNode) {
-	for n.qhead < len(n.upq) && d.net.Backlog(n.id) == 0 {
+func (w *worker) pump(n *simNode) {
+	d := w.d
+	for n.qhead < len(n.upq) && w.part.Backlog(n.id) == 0 {
 		j := n.upq[n.qhead]
 		n.qhead++
 		if j.dead || !d.open(n, j.to) {
@@ -279,7 +252,7 @@ func (d *driver) pump(n *simNode) {
 			off := d.m.PieceOffset(int(j.index)) + int64(j.begin)
 			payload = d.truth[off : off+int64(j.length)]
 		}
-		d.send(n.id, j.to, wire.Data{Index: j.index, Begin: j.begin, Payload: payload})
+		w.send(n, j.to, wire.Data{Index: j.index, Begin: j.begin, Payload: payload})
 	}
 	switch {
 	case n.qhead == len(n.upq):
@@ -290,7 +263,7 @@ func (d *driver) pump(n *simNode) {
 	}
 	if n.qhead < len(n.upq) && !n.pumping {
 		n.pumping = true
-		d.s.AfterHandler(d.net.Backlog(n.id), (*pumpEvents)(d), uint64(n.id))
+		w.part.s.AfterHandler(w.part.Backlog(n.id), (*pumpEvents)(w), uint64(n.id))
 	}
 }
 
@@ -305,13 +278,12 @@ func (n *simNode) cancelServe(peer NodeID, c wire.Cancel) {
 	}
 }
 
-// onCompleted records that leecher n has every piece.
-func (d *driver) onCompleted(n *simNode) {
+// onCompleted records that leecher n has every piece; the run stops
+// between windows once no honest leecher is left to wait for.
+func (w *worker) onCompleted(n *simNode) {
 	if n.role != roleLeecher || n.done >= 0 {
 		return
 	}
-	n.done = d.now()
-	d.meas.completed++
-	d.incomplete--
-	d.checkStop()
+	n.done = w.now()
+	w.completed++
 }

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -19,7 +18,7 @@ func (d *driver) join(p profile, initial bool) {
 		return
 	}
 	if d.opt.Trace != nil {
-		fmt.Fprintf(d.opt.Trace, "%v %s join %s up=%.0f nat=%t free=%t\n", d.now(), n.pid, p.role, p.up, p.nat, p.free)
+		d.tracef(n, "%s join %s up=%.0f nat=%t free=%t", n.pid, p.role, p.up, p.nat, p.free)
 	}
 	if p.role == roleLeecher {
 		d.meas.leechers++
@@ -30,10 +29,11 @@ func (d *driver) join(p profile, initial bool) {
 	if d.lv != nil {
 		d.lv.joined(n)
 	}
-	d.s.AfterHandler(time.Duration(d.setupRNG.Int64N(int64(tickPeriod))), (*tickEvents)(d), uint64(n.id))
+	w := d.workerOf(n)
+	w.part.s.AfterHandler(time.Duration(d.setupRNG.Int64N(int64(tickPeriod))), (*tickEvents)(w), uint64(n.id))
 	if rate := d.sc.Churn.LeavePerMin; rate > 0 && p.role == roleLeecher {
 		life := time.Duration(d.churnRNG.ExpFloat64() / rate * float64(time.Minute))
-		d.s.After(life, func() { d.leave(n) })
+		d.net.Global().After(life, func() { d.leave(n) })
 	}
 }
 
@@ -49,7 +49,7 @@ func (d *driver) introduce(n *simNode, k int) {
 		j := i + d.trackRNG.IntN(len(cand)-i)
 		cand[i], cand[j] = cand[j], cand[i]
 		c := d.nodes[cand[i]]
-		if c == n || !c.alive || !canConnect(n, c) || d.stateOf(n.id, c.id) != connNone {
+		if c == n || !c.alive || !canConnect(n, c) || d.conns[pairKey(n.id, c.id)] != nil {
 			continue
 		}
 		d.dial(n, c)
@@ -62,103 +62,123 @@ func (d *driver) dial(a, b *simNode) {
 	if b.nat {
 		a, b = b, a
 	}
-	pc := &pairConn{state: connDialing}
+	pc := &pairConn{state: [2]connState{connDialing, connDialing}}
 	d.conns[pairKey(a.id, b.id)] = pc
 	addRef(a, b.id, pc)
 	addRef(b, a.id, pc)
-	d.post(kindHello, a.id, b.id, 0, nil, helloSize)
+	d.workerOf(a).post(a.id, b.id, helloSize, envelope{kind: kindHello})
 }
 
-// onHello: the dialled node accepts, answers and adds the dialler, or
-// turns it away when it has no room.
-func (d *driver) onHello(env envelope) {
-	pc := d.conns[pairKey(env.from, env.to)]
-	if pc == nil || pc.state != connDialing {
+// onHello: the dialled node b accepts, answers and adds the dialler a,
+// or turns it away when it has no room.
+func (w *worker) onHello(a, b NodeID) {
+	d := w.d
+	pc := d.pairOf(d.nodes[b], a)
+	if pc == nil || pc.state[side(b, a)] != connDialing {
 		return
 	}
-	a, b := d.nodes[env.from], d.nodes[env.to]
-	if !d.makeRoom(b, a) {
-		d.close(b, a)
+	na, nb := d.nodes[a], d.nodes[b]
+	if !w.makeRoom(nb, na) {
+		w.close(nb, na)
 		return
 	}
-	pc.state = connOpen
-	d.post(kindHelloAck, env.to, env.from, 0, nil, helloSize)
-	d.addPeer(b, a, pc)
-	d.drain(b)
+	pc.state[side(b, a)] = connOpen
+	w.post(b, a, helloSize, envelope{kind: kindHelloAck})
+	w.addPeer(nb, na, pc)
+	w.drain(nb)
 }
 
-// onHelloAck: the dialler adds the dialled node, or closes the connection
-// when it has no room left (others joined it meanwhile).
-func (d *driver) onHelloAck(env envelope) {
-	pc := d.conns[pairKey(env.from, env.to)]
-	if pc == nil || pc.state != connOpen {
+// onHelloAck: the dialler a adds the dialled node b, or closes the
+// connection when it has no room left (others joined it meanwhile).
+func (w *worker) onHelloAck(b, a NodeID) {
+	d := w.d
+	pc := d.pairOf(d.nodes[a], b)
+	if pc == nil || pc.state[side(a, b)] != connDialing {
 		return
 	}
-	a, b := d.nodes[env.to], d.nodes[env.from]
-	if !d.makeRoom(a, b) {
-		d.close(a, b)
+	na, nb := d.nodes[a], d.nodes[b]
+	if !w.makeRoom(na, nb) {
+		w.close(na, nb)
 		return
 	}
-	d.addPeer(a, b, pc)
-	d.drain(a)
+	pc.state[side(a, b)] = connOpen
+	w.addPeer(na, nb, pc)
+	w.drain(na)
 }
 
 // makeRoom reports whether n can add newcomer as a peer under the
 // scenario's cap, disconnecting the peer its engine names as replaceable
 // when it is full, as the runtime's loop does (node.loop.makeRoom).
-func (d *driver) makeRoom(n, newcomer *simNode) bool {
+func (w *worker) makeRoom(n, newcomer *simNode) bool {
+	d := w.d
 	if n.eng.Stats().Peers < d.sc.Audience.MaxPeers {
 		return true
 	}
-	id, ok := n.eng.Replaceable(d.s.Now())
+	id, ok := n.eng.Replaceable(w.at())
 	if !ok {
 		return false
 	}
 	o := d.nodes[nodeOf(id)]
 	if d.opt.Trace != nil {
-		fmt.Fprintf(d.opt.Trace, "%v %s replaces %s with %s\n", d.now(), n.pid, o.pid, newcomer.pid)
+		w.tracef(n, "%s replaces %s with %s", n.pid, o.pid, newcomer.pid)
 	}
-	n.eng.RemovePeer(id, d.s.Now())
-	d.close(n, o)
-	d.drain(n)
+	n.eng.RemovePeer(id, w.at())
+	w.close(n, o)
+	w.drain(n)
 	return true
 }
 
-// onDisconnect closes the connection the engine of n dropped and tells the
-// other end.
-func (d *driver) onDisconnect(n *simNode, a swarm.Disconnect) {
-	o := d.nodes[nodeOf(a.Peer)]
+// onDisconnect closes the connection the engine of n dropped.
+func (w *worker) onDisconnect(n *simNode, a swarm.Disconnect) {
+	o := w.d.nodes[nodeOf(a.Peer)]
 	if a.Ban {
-		d.meas.bans = append(d.meas.bans, ban{by: n.id, of: o.id})
+		w.bans = append(w.bans, ban{at: w.now(), by: n.id, of: o.id})
 	}
-	d.close(n, o)
+	w.close(n, o)
 }
 
-// close closes the pair (n, o) and makes o's engine forget n.
-func (d *driver) close(n, o *simNode) {
-	pc := d.conns[pairKey(n.id, o.id)]
-	if pc == nil || pc.state == connClosed {
+// close closes n's side of the pair (n, o), whose engine has already
+// dropped o, and tells o, which closes its side when the notice arrives:
+// what each end sent before it closed still reaches the other.
+func (w *worker) close(n, o *simNode) {
+	pc := w.d.pairOf(n, o.id)
+	s := side(n.id, o.id)
+	if pc == nil || pc.state[s] == connClosed {
 		return
 	}
-	st := pc.state
-	pc.state = connClosed
-	pc.conn = [2]swarm.Conn{} // the pair stays closed: let the engines' peers go
+	pc.state[s] = connClosed
+	pc.conn[s] = swarm.Conn{} // the pair stays closed: let the engine's peer go
 	dropRef(n, o.id)
-	dropRef(o, n.id)
-	if st == connOpen && o.alive {
-		o.eng.RemovePeer(n.pid, d.s.Now())
-		d.drain(o)
+	w.post(n.id, o.id, closeSize, envelope{kind: kindClose})
+}
+
+// onClose: o learns that n closed their connection; its engine forgets n.
+func (w *worker) onClose(n, o NodeID) {
+	d := w.d
+	no := d.nodes[o]
+	pc := d.pairOf(no, n)
+	s := side(o, n)
+	if pc == nil || pc.state[s] == connClosed {
+		return
+	}
+	st := pc.state[s]
+	pc.state[s] = connClosed
+	pc.conn[s] = swarm.Conn{}
+	dropRef(no, n)
+	if st == connOpen {
+		no.eng.RemovePeer(d.nodes[n].pid, w.at())
+		w.drain(no)
 	}
 }
 
 // leave takes n off the network; under churn with replacement a fresh
-// leecher joins in its place.
+// leecher joins in its place. Its peers learn of it at once.
 func (d *driver) leave(n *simNode) {
 	if !n.alive {
 		return
 	}
 	if d.opt.Trace != nil {
-		fmt.Fprintf(d.opt.Trace, "%v %s leave\n", d.now(), n.pid)
+		d.tracef(n, "%s leave", n.pid)
 	}
 	if d.lv != nil {
 		d.lv.leaving(n)
@@ -168,7 +188,7 @@ func (d *driver) leave(n *simNode) {
 	n.final = n.eng.Stats()
 	n.eng = nil // nothing drives a departed node: let its state go
 	for _, q := range slices.Clone(n.pairs) {
-		d.close(n, d.nodes[q.id])
+		d.closeBoth(n, d.nodes[q.id])
 	}
 	n.upq, n.dataq = nil, nil
 	d.net.RemoveNode(n.id)
@@ -182,7 +202,27 @@ func (d *driver) leave(n *simNode) {
 	if d.sc.Churn.Replaced {
 		d.join(d.drawLeecher(d.churnRNG.Float64), false)
 	}
-	d.checkStop()
+}
+
+// closeBoth closes both sides of the pair (n, o) at once, for a node
+// leaving: o's engine forgets n.
+func (d *driver) closeBoth(n, o *simNode) {
+	pc := d.pairOf(n, o.id)
+	if pc == nil {
+		return
+	}
+	for _, s := range [2]int{side(n.id, o.id), side(o.id, n.id)} {
+		pc.conn[s] = swarm.Conn{}
+	}
+	st := pc.state[side(o.id, n.id)]
+	pc.state = [2]connState{connClosed, connClosed}
+	dropRef(n, o.id)
+	dropRef(o, n.id)
+	if st == connOpen && o.alive {
+		w := d.workerOf(o)
+		o.eng.RemovePeer(n.pid, w.at())
+		w.drain(o)
+	}
 }
 
 // announce re-introduces present leechers that are still downloading and
@@ -195,7 +235,7 @@ func (d *driver) announce() {
 			d.introduce(n, want-len(n.pairs))
 		}
 	}
-	d.s.After(announcePeriod, d.announce)
+	d.net.Global().After(announcePeriod, d.announce)
 }
 
 // audience returns the initial audience in join order: hostile nodes, free

@@ -105,13 +105,13 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// TestDeterminism runs scenarios twice and wants identical figures and
-// identical traces.
+// TestDeterminism runs scenarios on one, two and three workers and wants
+// identical figures and identical traces.
 func TestDeterminism(t *testing.T) {
 	for _, name := range []string{"small", "hostile", "churn"} {
 		t.Run(name, func(t *testing.T) {
 			sc := loadScenario(t, name)
-			checkTwice(t, func(o Options) (any, error) { return Run(context.Background(), sc, o) })
+			checkSame(t, func(o Options) (any, error) { return Run(context.Background(), sc, o) })
 		})
 	}
 }
@@ -124,7 +124,7 @@ func TestCorruptBanned(t *testing.T) {
 		t.Fatal("scenario has no corrupt node")
 	}
 	banned := make(map[NodeID]bool)
-	for _, b := range d.meas.bans {
+	for _, b := range d.allBans() {
 		banned[b.of] = true
 		if by, of := d.nodes[b.by], d.nodes[b.of]; !of.role.hostile() {
 			t.Errorf("%s (%s) banned honest %s (%s)", by.pid, by.role, of.pid, of.role)
@@ -255,26 +255,30 @@ func TestCorruptLargePieces(t *testing.T) {
 	}
 }
 
-// checkTwice runs a simulation twice and fails unless both runs give the
-// same figures (as JSON) and the same trace.
-func checkTwice(t *testing.T, run func(Options) (any, error)) {
+// checkSame runs a scenario with one, two and three workers and wants
+// identical figures and traces: a run is determined by its scenario, not
+// by how many goroutines run it.
+func checkSame(t *testing.T, run func(Options) (any, error)) {
 	t.Helper()
-	var figs [2][]byte
-	var traces [2][32]byte
-	for i := range 2 {
+	var figs [][]byte
+	var traces [][32]byte
+	for _, workers := range []int{1, 2, 3} {
 		h := sha256.New()
-		r, err := run(Options{Trace: h})
+		r, err := run(Options{Trace: h, Workers: workers})
 		if err != nil {
 			t.Fatal(err)
 		}
-		figs[i], _ = json.Marshal(r)
-		copy(traces[i][:], h.Sum(nil))
+		fig, _ := json.Marshal(r)
+		figs = append(figs, fig)
+		traces = append(traces, [32]byte(h.Sum(nil)))
 	}
-	if !bytes.Equal(figs[0], figs[1]) {
-		t.Errorf("figures differ between runs:\n%s\n%s", figs[0], figs[1])
-	}
-	if traces[0] != traces[1] {
-		t.Errorf("got trace hashes %x and %x, want equal", traces[0], traces[1])
+	for i := 1; i < len(figs); i++ {
+		if !bytes.Equal(figs[0], figs[i]) {
+			t.Errorf("figures differ between 1 and %d workers:\n%s\n%s", i+1, figs[0], figs[i])
+		}
+		if traces[0] != traces[i] {
+			t.Errorf("got trace hashes %x and %x with 1 and %d workers, want equal", traces[0], traces[i], i+1)
+		}
 	}
 }
 

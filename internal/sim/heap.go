@@ -51,3 +51,77 @@ func (s *Scheduler) popMin() {
 	h[i] = moved
 	s.up(i)
 }
+
+// flightKey is a collected message's place in its part's arrivals: by
+// time, then sender, then the sender's send order, so the order does not
+// depend on how the nodes are divided into parts.
+type flightKey struct {
+	at   int64
+	from NodeID
+	slot int32
+	seq  uint64
+}
+
+func (a *flightKey) less(b *flightKey) bool {
+	if a.at != b.at {
+		return a.at < b.at
+	}
+	if a.from != b.from {
+		return a.from < b.from
+	}
+	return a.seq < b.seq
+}
+
+// flightHeap is a binary min-heap of flightKeys.
+type flightHeap []flightKey
+
+func (h *flightHeap) push(k flightKey) {
+	*h = append(*h, k)
+	q := *h
+	i := len(q) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !k.less(&q[p]) {
+			break
+		}
+		q[i] = q[p]
+		i = p
+	}
+	q[i] = k
+}
+
+// pop removes and returns the least key, walking the hole at the root
+// down to a leaf and filling it with the last key (see popMin).
+func (h *flightHeap) pop() flightKey {
+	q := *h
+	top := q[0]
+	last := len(q) - 1
+	moved := q[last]
+	q = q[:last]
+	*h = q
+	if last == 0 {
+		return top
+	}
+	i := 0
+	for {
+		c := 2*i + 1
+		if c >= last {
+			break
+		}
+		if r := c + 1; r < last && q[r].less(&q[c]) {
+			c = r
+		}
+		q[i] = q[c]
+		i = c
+	}
+	for i > 0 {
+		p := (i - 1) / 2
+		if !moved.less(&q[p]) {
+			break
+		}
+		q[i] = q[p]
+		i = p
+	}
+	q[i] = moved
+	return top
+}

@@ -76,13 +76,12 @@ type liveRun struct {
 	bcast   *simNode
 	poll    time.Duration // viewers' origin poll period; 0: none
 	verify  *segVerifier
-	viewers []*viewer // honest viewers present, in join order
-	gone    []*viewer // honest viewers that left
-	full    map[int][]byte
+	viewers []*viewer      // honest viewers present, in join order
+	gone    []*viewer      // honest viewers that left
+	full    map[int][]byte // a map of every chunk, by chunk count; read-only once running
 	meas    liveMeasures
 
-	checkReady bool // tests: compare every Ready segment's bytes with the truth
-	badReady   int
+	checkReady bool // tests: compare every Ready segment's bytes with the truth (liveCounts.badReady)
 }
 
 // newLiveDriver builds the network, the origin and the broadcaster for
@@ -104,6 +103,10 @@ func newLiveDriver(sc Scenario, opt Options) (*driver, error) {
 		lv.ring[r] = make([]*segment, lv.keep)
 	}
 	lv.verify = &segVerifier{lv: lv}
+	for r := range l.Renditions { // what liars claim, made before the parts run (fullMap)
+		chunks := (l.segmentSize(r) + int(l.ChunkSize) - 1) / int(l.ChunkSize)
+		lv.full[chunks] = piece.FullBitfield(chunks).Bytes()
+	}
 	if sc.Origin.Enabled {
 		lv.poll = l.OriginPoll.period(lv.segDur)
 	}
@@ -142,8 +145,9 @@ func (lv *liveRun) newEngine(n *simNode) {
 
 // start schedules the first publication and the first evaluation.
 func (lv *liveRun) start() {
-	lv.d.s.After(lv.segDur, func() { lv.publish(0) })
-	lv.d.s.After(lv.latency+lv.segDur, func() { lv.evaluateAll(0) })
+	g := lv.d.net.Global()
+	g.After(lv.segDur, func() { lv.publish(0) })
+	g.After(lv.latency+lv.segDur, func() { lv.evaluateAll(0) })
 }
 
 // publish makes segment k of every rendition, hands it to the
@@ -165,19 +169,20 @@ func (lv *liveRun) publish(k int64) {
 		lv.firstAt = d.now()
 	}
 	if d.opt.Trace != nil {
-		fmt.Fprintf(d.opt.Trace, "%v publish %d\n", d.now(), k)
+		d.tracef(nil, "publish %d", k)
 	}
 	if lv.bcast.alive {
+		w := d.workerOf(lv.bcast)
 		for _, sg := range segs {
-			if err := lv.bcast.eng.Publish(sg.ann, sg.buf, d.s.Now()); err != nil {
+			if err := lv.bcast.eng.Publish(sg.ann, sg.buf, w.at()); err != nil {
 				d.fail(fmt.Errorf("sim: publish %d: %w", k, err))
 				return
 			}
 		}
-		d.drain(lv.bcast)
+		w.drain(lv.bcast)
 	}
 	if k+1 < int64(lv.total) {
-		d.s.After(lv.segDur, func() { lv.publish(k + 1) })
+		d.net.Global().After(lv.segDur, func() { lv.publish(k + 1) })
 	}
 }
 
@@ -225,7 +230,8 @@ func (lv *liveRun) joined(n *simNode) {
 	n.view = v
 	lv.viewers = append(lv.viewers, v)
 	if lv.poll > 0 {
-		lv.d.s.AfterHandler(0, (*pollEvents)(lv.d), uint64(n.id))
+		w := lv.d.workerOf(n)
+		w.part.s.AfterHandler(0, (*pollEvents)(w), uint64(n.id))
 	}
 }
 
@@ -253,14 +259,15 @@ func (lv *liveRun) finish() {
 	lv.record()
 }
 
-// pollEvents polls the origin's announcements for a viewer; the argument
-// is its NodeID.
-type pollEvents driver
+// pollEvents polls the origin's announcements for a viewer of a
+// worker's part; the argument is its NodeID.
+type pollEvents worker
 
 // Fire polls and schedules the next poll.
 func (p *pollEvents) Fire(arg uint64) {
-	d := (*driver)(p)
-	n := d.nodes[arg]
+	w := (*worker)(p)
+	lv := w.d.lv
+	n := w.d.nodes[arg]
 	if !n.alive {
 		return
 	}
@@ -268,8 +275,8 @@ func (p *pollEvents) Fire(arg uint64) {
 	// the viewer has peers and its engine's newest segment ended less than
 	// three intervals ago (the runtime measures how long the edge stood
 	// still on its own clock; here the clocks are one).
-	if edge := n.eng.LiveEdge(); edge.IsZero() || len(n.pairs) == 0 || d.s.Now().Sub(edge) >= 3*d.lv.poll {
-		d.lv.pollOrigin(n)
+	if edge := n.eng.LiveEdge(); edge.IsZero() || len(n.pairs) == 0 || w.at().Sub(edge) >= 3*lv.poll {
+		w.pollOrigin(n)
 	}
-	d.s.AfterHandler(d.lv.poll, p, arg)
+	w.part.s.AfterHandler(lv.poll, p, arg)
 }

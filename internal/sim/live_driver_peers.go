@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/shoal-p2p/shoal/internal/piece"
 	"github.com/shoal-p2p/shoal/internal/swarm"
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
@@ -17,43 +16,43 @@ const (
 	pollRespEach  = 3
 )
 
-// handle performs one action of a live engine.
-func (lv *liveRun) handle(n *simNode, a swarm.Action) {
-	d := lv.d
+// handleLive performs one action of a live engine.
+func (w *worker) handleLive(n *simNode, a swarm.Action) {
+	d := w.d
 	switch a := a.(type) {
 	case swarm.Send:
-		lv.send(n, nodeOf(a.Peer), a.Msg)
+		w.sendLive(n, nodeOf(a.Peer), a.Msg)
 	case swarm.FetchSegment:
-		d.postEnv(envelope{kind: kindSegReq, from: n.id, to: d.origin, index: int(a.Rendition), seq: int64(a.Sequence), off: a.Offset, n: a.Length}, originReqSize)
+		w.post(n.id, d.origin, originReqSize, envelope{kind: kindSegReq, index: int(a.Rendition), seq: int64(a.Sequence), off: a.Offset, n: a.Length})
 	case swarm.SegmentReady:
-		lv.onReady(n, a)
+		w.onReady(n, a)
 	case swarm.Disconnect:
-		d.onDisconnect(n, a)
+		w.onDisconnect(n, a)
 	case swarm.Evicted:
 		// The driver keeps segments by its own window.
 	}
 }
 
-// send puts a live engine message on the network, as the node's role
+// sendLive puts a live engine message on the network, as the node's role
 // makes it: a free rider advertises nothing and serves nothing, a liar
 // advertises every chunk of every segment it learns of and serves
 // nothing, a corrupt node serves wrong bytes.
 //
 // A message passes on as the interface value it came in, not re-boxed
 // from its concrete type, which would allocate it again.
-func (lv *liveRun) send(n *simNode, to NodeID, msg wire.Message) {
-	d := lv.d
+func (w *worker) sendLive(n *simNode, to NodeID, msg wire.Message) {
+	lv := w.d.lv
 	switch m := msg.(type) {
 	case wire.LiveData:
 		switch {
 		case n.free || n.role == roleLiar:
 			return
 		case n.role == roleCorrupt:
-			m.Payload = d.bad[:len(m.Payload)]
+			m.Payload = w.d.bad[:len(m.Payload)]
 			msg = m
 		}
 		n.dataq = append(n.dataq, liveData{to: to, m: msg})
-		lv.pump(n)
+		w.pumpLive(n)
 		return
 	case wire.LiveHave:
 		if n.free {
@@ -63,29 +62,25 @@ func (lv *liveRun) send(n *simNode, to NodeID, msg wire.Message) {
 			m.Chunks = lv.fullMap(m.Rendition, m.Sequence, m.Chunks)
 			msg = m
 		}
-		d.send(n.id, to, msg)
-		return
 	case wire.LiveIntro:
 		if n.free { // a free rider relays announcements, never a map
-			d.send(n.id, to, wire.Announce{Data: m.Announce})
+			w.send(n, to, wire.Announce{Data: m.Announce})
 			return
 		}
 		if r, seq, ok := announceAddr(m.Announce); ok && n.role == roleLiar {
 			m.Chunks = lv.fullMap(r, seq, m.Chunks)
 			msg = m
 		}
-		d.send(n.id, to, msg)
-		return
 	case wire.Announce:
-		d.send(n.id, to, msg)
+		w.send(n, to, msg)
 		if r, seq, ok := announceAddr(m.Data); ok && n.role == roleLiar {
 			if full := lv.fullMap(r, seq, nil); full != nil {
-				d.send(n.id, to, wire.LiveHave{Rendition: r, Sequence: seq, Chunks: full})
+				w.send(n, to, wire.LiveHave{Rendition: r, Sequence: seq, Chunks: full})
 			}
 		}
 		return
 	}
-	d.send(n.id, to, msg)
+	w.send(n, to, msg)
 }
 
 // liveData is a chunk waiting for its sender's uplink.
@@ -94,18 +89,18 @@ type liveData struct {
 	m  wire.Message // a wire.LiveData
 }
 
-// pump hands queued chunks to the uplink one at a time, each when the
+// pumpLive hands queued chunks to the uplink one at a time, each when the
 // previous one has left, as a runtime with a small socket buffer does: the
 // control messages the node sends meanwhile wait for one chunk at most,
 // not for every chunk the engine has released. Chunks to a peer that is
 // no longer connected are dropped.
-func (lv *liveRun) pump(n *simNode) {
-	d := lv.d
+func (w *worker) pumpLive(n *simNode) {
+	d := w.d
 	k := 0
-	for ; k < len(n.dataq) && d.net.Backlog(n.id) == 0; k++ {
+	for ; k < len(n.dataq) && w.part.Backlog(n.id) == 0; k++ {
 		j := n.dataq[k]
 		if d.open(n, j.to) {
-			d.send(n.id, j.to, j.m)
+			w.send(n, j.to, j.m)
 		}
 	}
 	if k > 0 {
@@ -115,7 +110,7 @@ func (lv *liveRun) pump(n *simNode) {
 	}
 	if len(n.dataq) > 0 && !n.pumping {
 		n.pumping = true
-		d.s.AfterHandler(d.net.Backlog(n.id), (*pumpEvents)(d), uint64(n.id))
+		w.part.s.AfterHandler(w.part.Backlog(n.id), (*pumpEvents)(w), uint64(n.id))
 	}
 }
 
@@ -126,30 +121,26 @@ func (lv *liveRun) fullMap(r uint8, seq uint64, def []byte) []byte {
 	if sg == nil {
 		return def
 	}
-	n := len(sg.ann.Chunks)
-	b, ok := lv.full[n]
-	if !ok {
-		b = piece.FullBitfield(n).Bytes()
-		lv.full[n] = b
-	}
-	return b
+	return lv.full[len(sg.ann.Chunks)]
 }
 
 // onReady records a segment that became Ready at node n.
-func (lv *liveRun) onReady(n *simNode, a swarm.SegmentReady) {
+func (w *worker) onReady(n *simNode, a swarm.SegmentReady) {
+	lv := w.d.lv
 	v := n.view
 	if v == nil {
 		return // the broadcaster or a hostile node
 	}
-	lv.meas.fromPeers += a.FromPeers
-	lv.meas.fromOrigin += a.FromOrigin
-	lv.meas.unique += a.FromPeers + a.FromOrigin
-	v.ready(lv, a.Rendition, int64(a.Sequence), lv.d.now())
+	c := &w.live
+	c.fromPeers += a.FromPeers
+	c.fromOrigin += a.FromOrigin
+	c.unique += a.FromPeers + a.FromOrigin
+	v.ready(lv, a.Rendition, int64(a.Sequence), w.now())
 	if lv.checkReady {
 		b, ok := n.eng.LiveSegment(a.Rendition, a.Sequence)
 		sg := lv.get(a.Rendition, a.Sequence)
 		if !ok || sg == nil || !bytes.Equal(b, sg.buf) {
-			lv.badReady++
+			c.badReady++
 		}
 	}
 }
@@ -159,7 +150,8 @@ func (lv *liveRun) onReady(n *simNode, a swarm.SegmentReady) {
 // per rendition for what follows its cursor. As the runtime's catchUp, the
 // cursor first moves up to the newest segment the engine knows (the oldest
 // of the renditions' newest: the simulator keeps one cursor for all).
-func (lv *liveRun) pollOrigin(n *simNode) {
+func (w *worker) pollOrigin(n *simNode) {
+	lv := w.d.lv
 	v := n.view
 	known := int64(-1)
 	for r := range lv.ring {
@@ -169,17 +161,17 @@ func (lv *liveRun) pollOrigin(n *simNode) {
 	}
 	v.cursor = max(v.cursor, known)
 	if v.cursor < 0 {
-		lv.d.postEnv(envelope{kind: kindPollReq, from: n.id, to: lv.d.origin, index: -1, seq: -1}, originReqSize)
+		w.post(n.id, w.d.origin, originReqSize, envelope{kind: kindPollReq, index: -1, seq: -1})
 		return
 	}
 	for r := range lv.ring {
-		lv.d.postEnv(envelope{kind: kindPollReq, from: n.id, to: lv.d.origin, index: r, seq: v.cursor}, originReqSize)
+		w.post(n.id, w.d.origin, originReqSize, envelope{kind: kindPollReq, index: r, seq: v.cursor})
 	}
 }
 
-// deliver handles a live envelope arriving at its destination.
-func (lv *liveRun) deliver(env envelope) {
-	d := lv.d
+// deliverLive handles a live envelope arriving at its destination.
+func (w *worker) deliverLive(from, to NodeID, env *envelope) {
+	d, lv := w.d, w.d.lv
 	switch env.kind {
 	case kindSegReq:
 		sg := lv.get(uint8(env.index), uint64(env.seq))
@@ -189,28 +181,29 @@ func (lv *liveRun) deliver(env envelope) {
 		}
 		if sg != nil {
 			size += int(env.n)
-			lv.meas.originMedia += env.n
+			w.live.originMedia += env.n
 		}
-		d.postEnv(envelope{kind: kindSegData, from: d.origin, to: env.from, index: env.index, seq: env.seq, off: env.off, n: env.n, seg: sg}, size)
+		w.post(d.origin, from, size, envelope{kind: kindSegData, index: env.index, seq: env.seq, off: env.off, n: env.n, seg: sg})
 	case kindSegData:
-		n := d.nodes[env.to]
+		n := d.nodes[to]
 		if env.seg != nil {
-			n.eng.LiveOriginData(uint8(env.index), uint64(env.seq), env.seg.buf[env.off:env.off+env.n], d.s.Now())
+			n.eng.LiveOriginData(uint8(env.index), uint64(env.seq), env.seg.buf[env.off:env.off+env.n], w.at())
 		} else {
-			n.eng.LiveOriginFailed(uint8(env.index), uint64(env.seq), d.s.Now())
+			n.eng.LiveOriginFailed(uint8(env.index), uint64(env.seq), w.at())
 		}
-		d.drain(n)
+		w.drain(n)
 	case kindPollReq:
-		lv.answerPoll(env)
+		w.answerPoll(from, env)
 	case kindPollResp:
-		lv.onPollResp(env)
+		w.onPollResp(to, env)
 	}
 }
 
 // answerPoll answers a viewer's announcement request with what the origin
 // holds now: announcements after the viewer's cursor (the newest
 // originAnnounceLatest without one), of one rendition or all.
-func (lv *liveRun) answerPoll(env envelope) {
+func (w *worker) answerPoll(viewer NodeID, env *envelope) {
+	lv := w.d.lv
 	hi := lv.newest
 	lo := env.seq
 	if lo < 0 {
@@ -219,20 +212,19 @@ func (lv *liveRun) answerPoll(env envelope) {
 	lo = max(lo, hi-int64(lv.keep))
 	size := originRespHead + pollRespFixed
 	lv.eachPolled(env.index, lo, hi, func(sg *segment) { size += base64Len(len(sg.raw)) + pollRespEach })
-	lv.meas.originPoll += int64(size)
-	lv.d.postEnv(envelope{kind: kindPollResp, from: lv.d.origin, to: env.from, index: env.index, seq: lo, hi: hi}, size)
+	w.live.originPoll += int64(size)
+	w.post(w.d.origin, viewer, size, envelope{kind: kindPollResp, index: env.index, seq: lo, hi: hi})
 }
 
 // onPollResp feeds the polled announcements to the viewer's engine.
-func (lv *liveRun) onPollResp(env envelope) {
-	d := lv.d
-	n := d.nodes[env.to]
-	lv.eachPolled(env.index, env.seq, env.hi, func(sg *segment) {
-		if err := n.eng.LiveAnnounce(sg.raw, d.s.Now()); err != nil {
-			d.fail(fmt.Errorf("sim: %s: origin announcement: %w", n.pid, err))
+func (w *worker) onPollResp(to NodeID, env *envelope) {
+	n := w.d.nodes[to]
+	w.d.lv.eachPolled(env.index, env.seq, env.hi, func(sg *segment) {
+		if err := n.eng.LiveAnnounce(sg.raw, w.at()); err != nil {
+			w.fail(fmt.Errorf("sim: %s: origin announcement: %w", n.pid, err))
 		}
 	})
-	d.drain(n) // the cursor follows what the engine kept (pollOrigin), as the runtime's
+	w.drain(n) // the cursor follows what the engine kept (pollOrigin), as the runtime's
 }
 
 // eachPolled calls f for every kept segment of rendition r (every

@@ -41,7 +41,6 @@ func (v *viewer) ready(lv *liveRun, r uint8, seq int64, at time.Duration) {
 	if !v.started {
 		v.started = true
 		v.startup = at - max(v.n.joined, lv.firstAt)
-		lv.meas.startup = append(lv.meas.startup, v.startup)
 	}
 	if seq >= v.next {
 		v.marks[int(r)*lv.keep+int(seq%int64(lv.keep))] = readyMark{seq: seq, at: at}
@@ -52,12 +51,8 @@ func (v *viewer) ready(lv *liveRun, r uint8, seq int64, at time.Duration) {
 type liveMeasures struct {
 	due, onTime, late, missing int64
 	stall, play                time.Duration
-	lag                        msHist // per played segment: play time − segment time
-	startup                    []time.Duration
+	lag                        msHist          // per played segment: play time − segment time
 	spread                     []time.Duration // per segment: latest − earliest play time
-
-	fromPeers, fromOrigin, unique int64 // Ready bytes at honest viewers
-	originMedia, originPoll       int64 // origin bytes: segment bodies, announcement answers
 
 	series []LiveSample
 	last   struct {
@@ -107,7 +102,7 @@ func (lv *liveRun) evaluateAll(k int64) {
 		}
 	}
 	if k+1 < int64(lv.total) {
-		lv.d.s.After(lv.segDur, func() { lv.evaluateAll(k + 1) })
+		lv.d.net.Global().After(lv.segDur, func() { lv.evaluateAll(k + 1) })
 	}
 }
 
@@ -170,9 +165,10 @@ func (lv *liveRun) record() {
 	if d.origin >= 0 {
 		net = d.net.Stats(d.origin).BytesSent
 	}
+	c := d.liveCounts()
 	sm := LiveSample{T: secs(now), Continuity: round(m.continuity(), 4), Viewers: len(lv.viewers)}
-	if got := m.fromPeers - m.last.peers + m.fromOrigin - m.last.origin; got > 0 {
-		sm.Offload = ptr(round(float64(m.fromPeers-m.last.peers)/float64(got), 4))
+	if got := c.fromPeers - m.last.peers + c.fromOrigin - m.last.origin; got > 0 {
+		sm.Offload = ptr(round(float64(c.fromPeers-m.last.peers)/float64(got), 4))
 	}
 	if dt := (now - m.last.at).Seconds(); dt > 0 {
 		sm.OriginMbps = round(float64(net-m.last.net)*8/1e6/dt, 3)
@@ -181,7 +177,7 @@ func (lv *liveRun) record() {
 		return
 	}
 	m.series = append(m.series, sm)
-	m.last.peers, m.last.origin, m.last.net, m.last.at = m.fromPeers, m.fromOrigin, net, now
+	m.last.peers, m.last.origin, m.last.net, m.last.at = c.fromPeers, c.fromOrigin, net, now
 }
 
 // msHist is a histogram of durations in milliseconds; the last bucket

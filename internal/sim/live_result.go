@@ -92,21 +92,21 @@ var liveRoleNames = [...]string{"viewer", "broadcaster", "liar", "corrupt", "ori
 
 // result computes the figures once the run is over.
 func (lv *liveRun) result(b LiveBound) *LiveResult {
-	d, m := lv.d, &lv.meas
+	d, m, c := lv.d, &lv.meas, lv.d.liveCounts()
 	r := &LiveResult{
 		Scenario: d.sc.Name, Seed: d.sc.Seed, Renditions: lv.spec.Renditions, SegmentS: secs(lv.segDur),
 		Segments: int(lv.newest + 1), TargetLatencyS: secs(lv.latency),
 		Viewers: d.meas.leechers, Left: len(lv.gone), Bound: b, BoundApplies: d.sc.Churn.LeavePerMin == 0,
-		PeerBytes: m.fromPeers, OriginReadyB: m.fromOrigin, OriginMedia: m.originMedia, OriginPoll: m.originPoll,
+		PeerBytes: c.fromPeers, OriginReadyB: c.fromOrigin, OriginMedia: c.originMedia, OriginPoll: c.originPoll,
 		Continuity: round(m.continuity(), 6), Due: m.due, Late: m.late, Missing: m.missing,
-		UniqueBytes: m.unique, End: secs(d.now()), Series: m.series, WorstViewer: 1,
+		UniqueBytes: c.unique, End: secs(d.now()), Series: m.series, WorstViewer: 1,
 	}
 	for rr := range lv.spec.Renditions {
 		r.StreamBytes += int64(lv.spec.segmentSize(rr)) * int64(r.Segments)
 	}
-	r.MessagesSent, r.Events = d.messagesSent(), d.s.Steps()
-	if got := m.fromPeers + m.fromOrigin; got > 0 {
-		r.Offload = round(float64(m.fromPeers)/float64(got), 6)
+	r.MessagesSent, r.Events = d.messagesSent(), d.net.Events()
+	if got := c.fromPeers + c.fromOrigin; got > 0 {
+		r.Offload = round(float64(c.fromPeers)/float64(got), 6)
 	}
 	if d.origin >= 0 {
 		r.OriginBytes = d.net.Stats(d.origin).BytesSent
@@ -118,7 +118,8 @@ func (lv *liveRun) result(b LiveBound) *LiveResult {
 	if total := m.stall + m.play; total > 0 {
 		r.Rebuffer = round(float64(m.stall)/float64(total), 6)
 	}
-	r.StartupP50, r.StartupP95 = quantile(m.startup, 0.50), quantile(m.startup, 0.95)
+	startup := lv.startups()
+	r.StartupP50, r.StartupP95 = quantile(startup, 0.50), quantile(startup, 0.95)
 	r.LagP50, r.LagP95 = m.lag.quantile(0.50), m.lag.quantile(0.95)
 	r.AddedLagP50, r.AddedLagP95 = minus(r.LagP50, lv.latency), minus(r.LagP95, lv.latency)
 	r.SpreadP95 = quantile(m.spread, 0.95)
@@ -143,6 +144,20 @@ func (lv *liveRun) result(b LiveBound) *LiveResult {
 	}
 	r.Bans = d.bans()
 	return r
+}
+
+// startups returns the startup delay of every honest viewer that started,
+// present or gone.
+func (lv *liveRun) startups() []time.Duration {
+	var out []time.Duration
+	for _, vs := range [2][]*viewer{lv.viewers, lv.gone} {
+		for _, v := range vs {
+			if v.started {
+				out = append(out, v.startup)
+			}
+		}
+	}
+	return out
 }
 
 func liveNodeResult(n *simNode) LiveNodeResult {

@@ -49,8 +49,8 @@ func TestLiveGolden(t *testing.T) {
 			if r.Continuity < tt.minContinuity {
 				t.Errorf("got continuity %.4f, want >= %.2f", r.Continuity, tt.minContinuity)
 			}
-			if d.lv.badReady != 0 {
-				t.Errorf("got %d Ready segments with wrong bytes, want 0", d.lv.badReady)
+			if d.liveCounts().badReady != 0 {
+				t.Errorf("got %d Ready segments with wrong bytes, want 0", d.liveCounts().badReady)
 			}
 			if r.Due == 0 || r.UniqueBytes == 0 {
 				t.Errorf("got %d segments due and %d bytes delivered, want some", r.Due, r.UniqueBytes)
@@ -66,7 +66,7 @@ func TestLiveGolden(t *testing.T) {
 func checkBans(t *testing.T, d *driver) {
 	t.Helper()
 	banned := make(map[NodeID]bool)
-	for _, b := range d.meas.bans {
+	for _, b := range d.allBans() {
 		banned[b.of] = true
 		if by, of := d.nodes[b.by], d.nodes[b.of]; !of.role.hostile() {
 			t.Errorf("%s (%s) banned honest %s (%s)", by.pid, by.role, of.pid, of.role)
@@ -87,7 +87,7 @@ func checkHostile(t *testing.T, d *driver, r *LiveResult) {
 		t.Fatalf("got %d corrupt and %d liar nodes, want some of each", r.Bans.CorruptNodes, r.Bans.LiarNodes)
 	}
 	banned := make(map[NodeID]bool)
-	for _, b := range d.meas.bans {
+	for _, b := range d.allBans() {
 		banned[b.of] = true
 	}
 	for _, n := range d.nodes {
@@ -100,11 +100,11 @@ func checkHostile(t *testing.T, d *driver, r *LiveResult) {
 	}
 }
 
-// TestLiveDeterminism runs a live scenario twice and wants identical
-// figures and traces.
+// TestLiveDeterminism runs a live scenario on one, two and three workers
+// and wants identical figures and traces.
 func TestLiveDeterminism(t *testing.T) {
 	sc := loadScenario(t, "live_churn_small")
 	sc.Live.Stream = Duration(16 * time.Second)
 	sc.Duration = sc.Live.Stream + sc.Live.TargetLatency
-	checkTwice(t, func(o Options) (any, error) { return RunLive(context.Background(), sc, o) })
+	checkSame(t, func(o Options) (any, error) { return RunLive(context.Background(), sc, o) })
 }

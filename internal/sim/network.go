@@ -12,21 +12,22 @@ import (
 // never reused, even after RemoveNode.
 type NodeID int32
 
-// NetConfig configures a Network. Its zero value is a lossless network with
-// zero latency whose loss generator is seeded with 0.
+// NetConfig configures a Network. Its zero value is a lossless network
+// of one part whose loss generators are seeded with 0; a node's access
+// latency must be set (SetAccessLatency or AccessLatency) before the
+// network runs, since no two nodes may be closer than the lookahead.
 type NetConfig struct {
-	// Seed seeds the generator that decides which messages are lost.
+	// Seed seeds the generators that decide which messages are lost.
 	Seed uint64
-	// Loss is the probability, in [0, 1], that a message is lost on a pair
-	// without a SetLink override.
+	// Loss is the probability, in [0, 1], that a message is lost.
 	Loss float64
 	// AccessLatency is the one-way latency between a new node and the core;
 	// see SetAccessLatency. It must not be negative.
 	AccessLatency time.Duration
-	// Latency, when set, gives the one-way latency of pairs without a SetLink
-	// override instead of the core model. It must be deterministic and must
-	// not return a negative duration.
-	Latency func(from, to NodeID) time.Duration
+	// Parts is how many parts the nodes are divided into, node i in part
+	// i mod Parts; each part's events run on a goroutine of its own
+	// (0 means 1). Results do not depend on it.
+	Parts int
 }
 
 // Validate reports whether c is usable.
@@ -37,6 +38,9 @@ func (c NetConfig) Validate() error {
 	if c.AccessLatency < 0 {
 		return fmt.Errorf("sim: negative access latency %v", c.AccessLatency)
 	}
+	if c.Parts < 0 {
+		return fmt.Errorf("sim: negative part count %d", c.Parts)
+	}
 	return nil
 }
 
@@ -44,78 +48,94 @@ func (c NetConfig) Validate() error {
 type NodeStats struct {
 	BytesSent     int64 // bytes handed to Send, lost or not
 	BytesReceived int64 // bytes delivered to the node
-	BytesDropped  int64 // bytes the node sent that were lost or dropped
-}
-
-// link is a per-pair override set with SetLink.
-type link struct {
-	peer    NodeID
-	latency int64 // nanoseconds
-	loss    float64
+	BytesDropped  int64 // bytes lost on the node's uplink, or dropped on the way to it
 }
 
 // node is the state of one node, held in Network.nodes at its NodeID.
+// Only the node's own part writes it while the network runs (Send writes
+// the uplink side, arrivals and deliveries the downlink side); AddNode,
+// RemoveNode and SetAccessLatency are for between windows.
 type node struct {
 	up, down int64 // bytes per second, 0 = unlimited
 	upFree   int64 // virtual ns at which the uplink is idle
 	downFree int64 // virtual ns at which the downlink is idle
 	access   int64 // one-way latency to the core, ns
+	sent     uint64
 	alive    bool
-	links    []link // sorted by peer
+	rng      *rand.Rand // loss decisions of its sends; nil without loss
 	stats    NodeStats
 }
 
-// message is a message in flight, held in Network.msgs and reused through a
-// free list.
-type message struct {
-	from, to NodeID
-	size     int64
-	payload  any
-	deliver  func(payload any)
+// Network emulates links between nodes over virtual time and runs the
+// events of its nodes and of the run as a whole; the package
+// documentation describes its timing model and how it runs in parallel.
+// M is the type of a message's contents, delivered by value.
+//
+// Nodes belong to parts; each part has a Scheduler for its nodes' events
+// (Part.Sched). The Global scheduler holds the events that belong to no
+// node; they run between windows, when no part is running, and may touch
+// any node.
+type Network[M any] struct {
+	cfg       NetConfig
+	global    *Scheduler
+	nodes     []node
+	parts     []*Part[M]
+	deliver   func(p *Part[M], from, to NodeID, m *M)
+	minAccess int64 // smallest access latency of any node, ns
+	parity    int   // outboxes the current window's sends go to
 }
 
-// Network emulates links between nodes over a Scheduler's virtual time;
-// the package documentation describes its timing model. Like the Scheduler,
-// it is not safe for concurrent use.
-type Network struct {
-	s        *Scheduler
-	cfg      NetConfig
-	rng      *rand.Rand
-	nodes    []node
-	msgs     []message
-	freeMsgs []int32
-}
-
-// NewNetwork returns an empty network driven by s. It panics if cfg is
-// invalid; call cfg.Validate first to get an error instead.
-func NewNetwork(s *Scheduler, cfg NetConfig) *Network {
+// NewNetwork returns an empty network whose clocks read start and which
+// hands every delivered message to deliver, on the part of its receiver.
+// It panics if cfg is invalid; call cfg.Validate first to get an error
+// instead.
+func NewNetwork[M any](start time.Time, cfg NetConfig, deliver func(p *Part[M], from, to NodeID, m *M)) *Network[M] {
 	if err := cfg.Validate(); err != nil {
 		panic(err)
 	}
-	return &Network{
-		s:   s,
-		cfg: cfg,
-		rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+	n := &Network[M]{cfg: cfg, global: NewScheduler(start), deliver: deliver, minAccess: math.MaxInt64}
+	for i := range max(cfg.Parts, 1) {
+		n.parts = append(n.parts, newPart(n, i))
 	}
+	return n
+}
+
+// Global returns the scheduler of the events that belong to no node.
+func (n *Network[M]) Global() *Scheduler { return n.global }
+
+// Parts returns the number of parts.
+func (n *Network[M]) Parts() int { return len(n.parts) }
+
+// Part returns the part that node id belongs to.
+func (n *Network[M]) Part(id NodeID) *Part[M] { return n.parts[int(id)%len(n.parts)] }
+
+// Events returns the number of events run so far, by every scheduler.
+func (n *Network[M]) Events() uint64 {
+	steps := n.global.Steps()
+	for _, p := range n.parts {
+		steps += p.s.Steps()
+	}
+	return steps
 }
 
 // AddNode adds a node with an uplink of up and a downlink of down bytes per
 // second (0 means unlimited) and returns its ID. It panics if a rate is
 // negative.
-func (n *Network) AddNode(up, down int64) NodeID {
+func (n *Network[M]) AddNode(up, down int64) NodeID {
 	if up < 0 || down < 0 {
 		panic(fmt.Sprintf("sim: negative link rate up=%d down=%d", up, down))
 	}
 	if len(n.nodes) == math.MaxInt32 {
 		panic("sim: too many nodes")
 	}
-	n.nodes = append(n.nodes, node{
-		up:     up,
-		down:   down,
-		access: int64(n.cfg.AccessLatency),
-		alive:  true,
-	})
-	return NodeID(len(n.nodes) - 1)
+	id := NodeID(len(n.nodes))
+	nd := node{up: up, down: down, access: int64(n.cfg.AccessLatency), alive: true}
+	if n.cfg.Loss > 0 {
+		nd.rng = rand.New(rand.NewPCG(n.cfg.Seed, uint64(id)))
+	}
+	n.nodes = append(n.nodes, nd)
+	n.minAccess = min(n.minAccess, nd.access)
+	return id
 }
 
 // RemoveNode takes a node off the network: messages to or from it that are
@@ -123,36 +143,28 @@ func (n *Network) AddNode(up, down int64) NodeID {
 // ignored, and later Sends to it spend the sender's uplink and are dropped,
 // as the sender cannot know yet. Its counters stay readable. Removing a node
 // twice is a no-op.
-func (n *Network) RemoveNode(id NodeID) {
-	nd := n.node(id)
-	nd.alive = false
-	nd.links = nil
+func (n *Network[M]) RemoveNode(id NodeID) {
+	n.node(id).alive = false
 }
 
 // Len returns the number of nodes ever added, removed or not.
-func (n *Network) Len() int {
+func (n *Network[M]) Len() int {
 	return len(n.nodes)
 }
 
 // Alive reports whether id has been added and not removed.
-func (n *Network) Alive(id NodeID) bool {
+func (n *Network[M]) Alive(id NodeID) bool {
 	return id >= 0 && int(id) < len(n.nodes) && n.nodes[id].alive
 }
 
 // Stats returns the byte counters of id.
-func (n *Network) Stats(id NodeID) NodeStats {
+func (n *Network[M]) Stats(id NodeID) NodeStats {
 	return n.node(id).stats
 }
 
-// Backlog returns how long a message sent by id now would wait before its
-// uplink starts serialising it.
-func (n *Network) Backlog(id NodeID) time.Duration {
-	return time.Duration(max(n.node(id).upFree-n.s.now, 0))
-}
-
-// SetAccessLatency sets the one-way latency between id and the core, used by
-// the core latency model.
-func (n *Network) SetAccessLatency(id NodeID, d time.Duration) error {
+// SetAccessLatency sets the one-way latency between id and the core: a
+// message between two nodes travels the sum of their access latencies.
+func (n *Network[M]) SetAccessLatency(id NodeID, d time.Duration) error {
 	if !n.valid(id) {
 		return fmt.Errorf("sim: unknown node %d", id)
 	}
@@ -160,107 +172,24 @@ func (n *Network) SetAccessLatency(id NodeID, d time.Duration) error {
 		return fmt.Errorf("sim: negative latency %v", d)
 	}
 	n.nodes[id].access = int64(d)
-	return nil
-}
-
-// SetLink overrides the one-way latency and loss probability between a and b,
-// in both directions. Messages already sent keep their timing.
-func (n *Network) SetLink(a, b NodeID, latency time.Duration, loss float64) error {
-	if !n.valid(a) || !n.valid(b) {
-		return fmt.Errorf("sim: unknown node in link %d-%d", a, b)
-	}
-	if latency < 0 {
-		return fmt.Errorf("sim: negative latency %v", latency)
-	}
-	if err := checkLoss(loss); err != nil {
-		return err
-	}
-	n.nodes[a].setLink(link{peer: b, latency: int64(latency), loss: loss})
-	if a != b {
-		n.nodes[b].setLink(link{peer: a, latency: int64(latency), loss: loss})
+	n.minAccess = math.MaxInt64
+	for i := range n.nodes {
+		n.minAccess = min(n.minAccess, n.nodes[i].access)
 	}
 	return nil
 }
 
-// Send queues a message of size bytes from one node to another; deliver, if
-// not nil, is called with payload when the message arrives. Send never calls
-// deliver itself, even with zero delays. A Send from a removed node is
-// ignored. Send panics if a node is unknown or size is negative.
-func (n *Network) Send(from, to NodeID, size int, payload any, deliver func(payload any)) {
-	src := n.node(from)
-	dst := n.node(to)
-	if size < 0 {
-		panic(fmt.Sprintf("sim: negative message size %d", size))
+// Lookahead returns the shortest time a message can take between two
+// nodes: the length of the windows the parts run in.
+func (n *Network[M]) Lookahead() time.Duration {
+	if len(n.nodes) == 0 {
+		return math.MaxInt64
 	}
-	if !src.alive {
-		return
-	}
-	sz := int64(size)
-	left := satAdd(max(n.s.now, src.upFree), serialise(sz, src.up))
-	src.upFree = left
-	src.stats.BytesSent += sz
-	latency, loss := n.path(src, from, to)
-	if loss > 0 && n.rng.Float64() < loss {
-		src.stats.BytesDropped += sz
-		return
-	}
-	id := n.newMessage(message{from: from, to: to, size: sz, payload: payload, deliver: deliver})
-	kind := evArrive
-	if dst.down == 0 {
-		kind = evDeliver // no downlink queue: arrival is delivery
-	}
-	n.s.schedule(satAdd(left, latency), nil, (*netEvents)(n), uint64(id)<<1|kind)
-}
-
-// Event kinds, in the low bit of the argument of a netEvents event.
-const (
-	evArrive  uint64 = 0 // the message reaches the receiver's downlink
-	evDeliver uint64 = 1 // the message's last byte has been received
-)
-
-// netEvents is the Handler for message events, kept apart from Network so
-// that Fire does not appear in Network's API.
-type netEvents Network
-
-// Fire handles an arrival or delivery event for message arg>>1.
-func (e *netEvents) Fire(arg uint64) {
-	n := (*Network)(e)
-	id := int32(arg >> 1)
-	m := &n.msgs[id]
-	if !n.nodes[m.from].alive || !n.nodes[m.to].alive {
-		n.nodes[m.from].stats.BytesDropped += m.size
-		n.freeMessage(id)
-		return
-	}
-	dst := &n.nodes[m.to]
-	if arg&1 == evArrive {
-		done := satAdd(max(n.s.now, dst.downFree), serialise(m.size, dst.down))
-		dst.downFree = done
-		n.s.schedule(done, nil, e, uint64(id)<<1|evDeliver)
-		return
-	}
-	dst.stats.BytesReceived += m.size
-	payload, deliver := m.payload, m.deliver
-	n.freeMessage(id)
-	if deliver != nil {
-		deliver(payload)
-	}
-}
-
-// path returns the one-way latency (ns) and loss probability from one node
-// to another.
-func (n *Network) path(src *node, from, to NodeID) (int64, float64) {
-	if l, ok := src.link(to); ok {
-		return l.latency, l.loss
-	}
-	if n.cfg.Latency != nil {
-		return max(int64(n.cfg.Latency(from, to)), 0), n.cfg.Loss
-	}
-	return satAdd(src.access, n.nodes[to].access), n.cfg.Loss
+	return time.Duration(satAdd(n.minAccess, n.minAccess))
 }
 
 // node returns the state of id, panicking if id is unknown.
-func (n *Network) node(id NodeID) *node {
+func (n *Network[M]) node(id NodeID) *node {
 	if !n.valid(id) {
 		panic(fmt.Sprintf("sim: unknown node %d", id))
 	}
@@ -268,62 +197,8 @@ func (n *Network) node(id NodeID) *node {
 }
 
 // valid reports whether id was returned by AddNode.
-func (n *Network) valid(id NodeID) bool {
+func (n *Network[M]) valid(id NodeID) bool {
 	return id >= 0 && int(id) < len(n.nodes)
-}
-
-// newMessage stores m in a free message slot and returns the slot's index.
-func (n *Network) newMessage(m message) int32 {
-	if k := len(n.freeMsgs); k > 0 {
-		id := n.freeMsgs[k-1]
-		n.freeMsgs = n.freeMsgs[:k-1]
-		n.msgs[id] = m
-		return id
-	}
-	if len(n.msgs) == math.MaxInt32 {
-		panic("sim: too many messages in flight")
-	}
-	n.msgs = append(n.msgs, m)
-	return int32(len(n.msgs) - 1)
-}
-
-// freeMessage clears a message slot, releasing its payload, and frees it.
-func (n *Network) freeMessage(id int32) {
-	n.msgs[id] = message{}
-	n.freeMsgs = append(n.freeMsgs, id)
-}
-
-// link returns the override for the pair (nd, peer), if one is set.
-func (nd *node) link(peer NodeID) (link, bool) {
-	ls := nd.links
-	lo, hi := 0, len(ls)
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if ls[mid].peer < peer {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	if lo < len(ls) && ls[lo].peer == peer {
-		return ls[lo], true
-	}
-	return link{}, false
-}
-
-// setLink inserts or replaces the override for l.peer, keeping links sorted.
-func (nd *node) setLink(l link) {
-	i := 0
-	for i < len(nd.links) && nd.links[i].peer < l.peer {
-		i++
-	}
-	if i < len(nd.links) && nd.links[i].peer == l.peer {
-		nd.links[i] = l
-		return
-	}
-	nd.links = append(nd.links, link{})
-	copy(nd.links[i+1:], nd.links[i:])
-	nd.links[i] = l
 }
 
 // serialise returns the nanoseconds needed to push size bytes through a link

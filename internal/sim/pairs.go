@@ -7,24 +7,26 @@ import (
 	"github.com/shoal-p2p/shoal/internal/swarm"
 )
 
-// connState is the state of a pair of nodes. A pair is connected at most
-// once: after it closes it stays closed.
+// connState is one end's state of a pair of nodes. A pair is connected
+// at most once: after it closes it stays closed.
 type connState uint8
 
 const (
 	connNone    connState = iota
-	connDialing           // handshake on its way to the dialled node
-	connOpen              // the dialled node has the dialler as a peer
+	connDialing           // handshake on its way
+	connOpen              // this end's engine has the other as a peer
 	connClosed
 )
 
 // pairConn is one pair's connection. Both ends' pairRefs and every
 // message in flight between them point to it, so a delivery checks the
 // connection and finds the receiving engine's handle on the sender
-// without a lookup.
+// without a lookup. Each end's state and handle, by side (see side), are
+// written only by that end's events (and by global events): an end that
+// closes tells the other with a message.
 type pairConn struct {
-	state connState
-	conn  [2]swarm.Conn // by side (see side): that end's engine's handle on the other
+	state [2]connState
+	conn  [2]swarm.Conn // that end's engine's handle on the other
 }
 
 // side returns 0 for the lower NodeID of a pair and 1 for the higher.
@@ -49,17 +51,10 @@ func pairKey(a, b NodeID) uint64 {
 	return uint64(a)<<32 | uint64(uint32(b))
 }
 
-// stateOf returns the state of the pair (a, b).
-func (d *driver) stateOf(a, b NodeID) connState {
-	if pc := d.conns[pairKey(a, b)]; pc != nil {
-		return pc.state
-	}
-	return connNone
-}
-
 // pairOf returns the connection between n and to: from n's own sorted
 // entries (a few cache lines, where the run-wide map is cold), or from the
-// map for a pair n has closed. It is nil for a pair never connected.
+// map for a pair n has closed. It is nil for a pair never connected. The
+// map is only written by global events, so parts may read it.
 func (d *driver) pairOf(n *simNode, to NodeID) *pairConn {
 	if i, ok := slices.BinarySearchFunc(n.pairs, to, cmpRef); ok {
 		return n.pairs[i].pc
@@ -67,10 +62,10 @@ func (d *driver) pairOf(n *simNode, to NodeID) *pairConn {
 	return d.conns[pairKey(n.id, to)]
 }
 
-// open reports whether the pair (n, to) is connected.
+// open reports whether n's side of the pair (n, to) is connected.
 func (d *driver) open(n *simNode, to NodeID) bool {
 	pc := d.pairOf(n, to)
-	return pc != nil && pc.state == connOpen
+	return pc != nil && pc.state[side(n.id, to)] == connOpen
 }
 
 func cmpRef(r pairRef, id NodeID) int { return cmp.Compare(r.id, id) }
@@ -91,7 +86,7 @@ func dropRef(n *simNode, id NodeID) {
 
 // addPeer has n's engine add o as a peer and keeps the engine's handle on
 // it in their pair.
-func (d *driver) addPeer(n, o *simNode, pc *pairConn) {
-	n.eng.AddPeer(o.pid, d.s.Now())
+func (w *worker) addPeer(n, o *simNode, pc *pairConn) {
+	n.eng.AddPeer(o.pid, w.at())
 	pc.conn[side(n.id, o.id)], _ = n.eng.Conn(o.pid)
 }

@@ -95,26 +95,27 @@ func (d *driver) record() {
 		origin = d.net.Stats(d.origin).BytesSent
 	}
 	dt := (now - d.meas.lastAt).Seconds()
+	_, down := d.fileCounts()
 	sm := Sample{T: secs(now)}
 	if d.meas.leechers > 0 {
-		sm.Completed = round(float64(d.meas.completed)/float64(d.meas.leechers), 4)
+		sm.Completed = round(float64(d.completed())/float64(d.meas.leechers), 4)
 	}
 	if dt > 0 {
-		sm.DownMbps = round(float64(d.meas.downBytes-d.meas.lastDown)*8/1e6/dt, 3)
+		sm.DownMbps = round(float64(down-d.meas.lastDown)*8/1e6/dt, 3)
 		sm.OriginMbps = round(float64(origin-d.meas.lastOrigin)*8/1e6/dt, 3)
 	}
 	if k := len(d.meas.series); k > 0 && d.meas.series[k-1].T == sm.T {
 		return
 	}
 	d.meas.series = append(d.meas.series, sm)
-	d.meas.lastAt, d.meas.lastDown, d.meas.lastOrigin = now, d.meas.downBytes, origin
+	d.meas.lastAt, d.meas.lastDown, d.meas.lastOrigin = now, down, origin
 }
 
 // result computes the figures once the run is over.
 func (d *driver) result(b Bound, capacity float64) *Result {
 	r := &Result{
 		Scenario: d.sc.Name, Seed: d.sc.Seed, FileBytes: int64(d.sc.Files.Size), Pieces: d.m.NumPieces(),
-		Leechers: d.meas.leechers, Completed: d.meas.completed, LeftIncomplete: d.meas.leftIncomplete,
+		Leechers: d.meas.leechers, Completed: d.completed(), LeftIncomplete: d.meas.leftIncomplete,
 		Bound: b, BoundApplies: d.sc.Churn.LeavePerMin == 0, CapacityMbps: round(capacity*8/1e6, 3),
 		End: secs(d.now()), Capped: !d.stop, Series: d.meas.series,
 	}
@@ -144,7 +145,7 @@ func (d *driver) result(b Bound, capacity float64) *Result {
 		r.WireBytes += r.OriginBytes
 	}
 	r.EgressMultiple = round(float64(r.OriginBytes)/float64(r.FileBytes), 4)
-	r.UniqueBytes = d.meas.unique
+	r.UniqueBytes, _ = d.fileCounts()
 	if r.UniqueBytes > 0 {
 		r.Overhead = round(float64(r.WireBytes-r.UniqueBytes)/float64(r.UniqueBytes), 4)
 	}
@@ -164,9 +165,10 @@ func (d *driver) result(b Bound, capacity float64) *Result {
 
 // bans summarises the ban events.
 func (d *driver) bans() Bans {
-	bs := Bans{Events: len(d.meas.bans)}
+	all := d.allBans()
+	bs := Bans{Events: len(all)}
 	seen := make(map[NodeID]bool)
-	for _, b := range d.meas.bans {
+	for _, b := range all {
 		if seen[b.of] {
 			continue
 		}

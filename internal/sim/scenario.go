@@ -118,6 +118,10 @@ const (
 	DefaultPeers        = 30
 	DefaultMaxPeers     = 50
 	DefaultLatency      = 20 * time.Millisecond
+	// MinLatency is the shortest access latency a scenario may give: two
+	// nodes are at least twice this apart, the length of the windows the
+	// simulator runs the nodes' events in, in parallel.
+	MinLatency = time.Millisecond
 )
 
 // ScenarioError reports an invalid scenario field.
@@ -242,8 +246,8 @@ func (sc Scenario) Validate() error {
 		return bad("churn.leave_per_min", "%v not in [0, 1]", sc.Churn.LeavePerMin)
 	case !share(sc.Hostile.Liars) || !share(sc.Hostile.Corrupt) || sc.Hostile.Liars+sc.Hostile.Corrupt >= 1:
 		return bad("hostile", "shares must be in [0, 1) and leave some honest nodes")
-	case sc.Latency.Lo < 0 || sc.Latency.Hi < sc.Latency.Lo:
-		return bad("latency", "want 0 <= LO <= HI, got %v-%v", sc.Latency.Lo, sc.Latency.Hi)
+	case sc.Latency.Lo < MinLatency || sc.Latency.Hi < sc.Latency.Lo:
+		return bad("latency", "want %v <= LO <= HI, got %v-%v (nodes run in parallel windows of the shortest latency between two)", MinLatency, sc.Latency.Lo, sc.Latency.Hi)
 	}
 	return nil
 }

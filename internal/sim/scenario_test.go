@@ -32,6 +32,7 @@ func TestParseScenarioErrors(t *testing.T) {
 		{"all hostile", `{"files": {"size": "4MiB"}, "audience": {"count": 5}, "seeder": {"up_mbps": 1}, "hostile": {"liars": 0.5, "corrupt": 0.5}}`, "hostile", "honest"},
 		{"churn above 1", `{"files": {"size": "4MiB"}, "audience": {"count": 5}, "seeder": {"up_mbps": 1}, "churn": {"leave_per_min": 2}}`, "churn.leave_per_min", "not in"},
 		{"inverted latency", `{"files": {"size": "4MiB"}, "audience": {"count": 5}, "seeder": {"up_mbps": 1}, "latency": "uniform:50ms-5ms"}`, "latency", "LO <= HI"},
+		{"zero latency", `{"files": {"size": "4MiB"}, "audience": {"count": 5}, "seeder": {"up_mbps": 1}, "latency": "uniform:0s-5ms"}`, "latency", "1ms <= LO"},
 		{"unknown field", `{"files": {"size": "4MiB"}, "audience": {"count": 5, "cout": 3}, "seeder": {"up_mbps": 1}}`, "", "unknown field"},
 		{"bad join", `{"files": {"size": "4MiB"}, "audience": {"count": 5, "join": "ramp"}, "seeder": {"up_mbps": 1}}`, "", "bad join"},
 		{"bad size", `{"files": {"size": "4XB"}, "audience": {"count": 5}, "seeder": {"up_mbps": 1}}`, "", "bad size"},
