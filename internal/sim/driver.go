@@ -19,6 +19,7 @@ const (
 	tickPeriod     = 100 * time.Millisecond // swarm.Engine.Tick period per node
 	announcePeriod = 30 * time.Second       // tracker re-announce of short-handed nodes
 	controlUp      = 1e6 / 8                // uplink (bytes/s) of a free rider, which sends only control messages
+	partsPerWorker = 4                      // parts of the network per worker, when there are several
 )
 
 // simStart is the virtual clock's origin; results are relative to it.
@@ -116,16 +117,16 @@ func (d *driver) progress() Progress {
 // driver runs one file or live scenario: it owns the network, with its
 // schedulers, and one swarm.Engine per node, and translates actions into
 // network traffic. Its fields are for the global events, which run alone
-// (Network.Global); node events use their part's worker.
+// (Network.Global); node events use their part's shard.
 type driver struct {
-	sc      Scenario
-	opt     Options
-	net     *Network[envelope]
-	workers []*worker // by part
-	m       *piece.Manifest
-	truth   []byte // the content: every genuine payload is a sub-slice of it
-	bad     []byte // what corrupt peers send
-	full    piece.Bitfield
+	sc     Scenario
+	opt    Options
+	net    *Network[envelope]
+	shards []*shard // by part
+	m      *piece.Manifest
+	truth  []byte // the content: every genuine payload is a sub-slice of it
+	bad    []byte // what corrupt peers send
+	full   piece.Bitfield
 
 	setupRNG, trackRNG, churnRNG *rand.Rand
 
@@ -146,7 +147,7 @@ type driver struct {
 }
 
 // measures are the counters of the global events behind Result; the
-// workers count the rest.
+// shards count the rest.
 type measures struct {
 	leechers, leftIncomplete int
 	series                   []Sample
@@ -177,7 +178,7 @@ func newDriver(sc Scenario, opt Options, truth []byte) (*driver, error) {
 }
 
 // newBase builds what file and live runs share: random sources, the
-// network with a worker per part and the origin node.
+// network with a shard per part and the origin node.
 func newBase(sc Scenario, opt Options) *driver {
 	d := &driver{
 		sc:       sc,
@@ -189,13 +190,17 @@ func newBase(sc Scenario, opt Options) *driver {
 		conns:    make(map[uint64]*pairConn),
 		origin:   -1,
 	}
-	parts := opt.Workers
-	if parts <= 0 {
-		parts = runtime.GOMAXPROCS(0)
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
 	}
-	d.net = NewNetwork(simStart, NetConfig{Seed: sc.Seed, Parts: parts}, d.deliver)
+	parts := 1
+	if workers > 1 {
+		parts = partsPerWorker * workers // small parts even out the workers' load
+	}
+	d.net = NewNetwork(simStart, NetConfig{Seed: sc.Seed, Parts: parts, Workers: workers}, d.deliver)
 	for i := range parts {
-		d.workers = append(d.workers, &worker{d: d, part: d.net.parts[i]})
+		d.shards = append(d.shards, &shard{d: d, part: d.net.parts[i]})
 	}
 	if sc.Origin.Enabled {
 		d.origin = d.addNode(profile{role: roleOrigin, up: mbps(sc.Origin.Mbps), latency: d.drawLatency()}).id
@@ -303,39 +308,39 @@ func (d *driver) newEngine(n *simNode) {
 	}
 	eng, err := swarm.New(cfg)
 	if err != nil {
-		d.fail(fmt.Errorf("sim: engine of %s: %w", n.pid, err))
+		d.fail(fmt.Errorf("sim: engine of %s: %sh", n.pid, err))
 		return
 	}
 	n.eng = eng
 }
 
-// fail stops the run with err (global events; workers have their own).
+// fail stops the run with err (global events; shards have their own).
 func (d *driver) fail(err error) {
 	if d.err == nil {
 		d.err = err
 	}
 }
 
-// tickEvents ticks the engines of a worker's part; the argument is the
+// tickEvents ticks the engines of a shard's part; the argument is the
 // NodeID.
-type tickEvents worker
+type tickEvents shard
 
 // Fire ticks one engine and schedules its next tick.
 func (t *tickEvents) Fire(arg uint64) {
-	w := (*worker)(t)
-	n := w.d.nodes[arg]
+	sh := (*shard)(t)
+	n := sh.d.nodes[arg]
 	if !n.alive {
 		return
 	}
-	n.eng.Tick(w.at())
-	w.drain(n)
-	w.part.s.AfterHandler(tickPeriod, t, arg)
+	n.eng.Tick(sh.at())
+	sh.drain(n)
+	sh.part.s.AfterHandler(tickPeriod, t, arg)
 }
 
 // sample appends a point to the time series and reports progress.
 func (d *driver) sample(ctx context.Context) {
 	if err := ctx.Err(); err != nil {
-		d.fail(fmt.Errorf("sim: %w", err))
+		d.fail(fmt.Errorf("sim: %sh", err))
 		return
 	}
 	if d.lv != nil {

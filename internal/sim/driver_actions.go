@@ -46,11 +46,11 @@ type envelope struct {
 
 // drain performs n's pending actions until the engine has none left.
 // Handling an action can drain the node again, so each drain takes its
-// own action list from w.acts and gives it back.
-func (w *worker) drain(n *simNode) {
+// own action list from sh.acts and gives it back.
+func (sh *shard) drain(n *simNode) {
 	var acts []swarm.Action
-	if k := len(w.acts); k > 0 {
-		acts, w.acts = w.acts[k-1], w.acts[:k-1]
+	if k := len(sh.acts); k > 0 {
+		acts, sh.acts = sh.acts[k-1], sh.acts[:k-1]
 	}
 	for {
 		acts = n.eng.AppendReady(acts[:0])
@@ -58,21 +58,21 @@ func (w *worker) drain(n *simNode) {
 			break
 		}
 		for _, a := range acts {
-			w.handle(n, a)
+			sh.handle(n, a)
 		}
 	}
 	clear(acts) // no stale messages kept alive
-	w.acts = append(w.acts, acts)
+	sh.acts = append(sh.acts, acts)
 }
 
 // handle performs one action of node n.
-func (w *worker) handle(n *simNode, a swarm.Action) {
-	d := w.d
+func (sh *shard) handle(n *simNode, a swarm.Action) {
+	d := sh.d
 	if d.opt.Trace != nil {
-		w.tracef(n, "%s %v", n.pid, a)
+		sh.tracef(n, "%s %v", n.pid, a)
 	}
 	if d.lv != nil {
-		w.handleLive(n, a)
+		sh.handleLive(n, a)
 		return
 	}
 	switch a := a.(type) {
@@ -82,21 +82,21 @@ func (w *worker) handle(n *simNode, a swarm.Action) {
 				return // a free rider never unchokes anyone
 			}
 		}
-		w.send(n, nodeOf(a.Peer), a.Msg)
+		sh.send(n, nodeOf(a.Peer), a.Msg)
 	case swarm.Serve:
-		w.onServe(n, a)
+		sh.onServe(n, a)
 	case swarm.Verify:
 		ok := d.genuine(a.Index, a.Blocks)
 		if ok {
-			w.unique += d.m.PieceLen(a.Index)
+			sh.unique += d.m.PieceLen(a.Index)
 		}
-		n.eng.PieceVerified(a.Index, ok, w.at())
+		n.eng.PieceVerified(a.Index, ok, sh.at())
 	case swarm.FetchOrigin:
-		w.post(n.id, d.origin, originReqSize, envelope{kind: kindOriginReq, index: a.Index})
+		sh.post(n.id, d.origin, originReqSize, envelope{kind: kindOriginReq, index: a.Index})
 	case swarm.Disconnect:
-		w.onDisconnect(n, a)
+		sh.onDisconnect(n, a)
 	case swarm.Completed:
-		w.onCompleted(n)
+		sh.onCompleted(n)
 	}
 }
 
@@ -116,15 +116,15 @@ func (d *driver) genuine(i int, blocks [][]byte) bool {
 }
 
 // send puts an engine message from n on the network.
-func (w *worker) send(n *simNode, to NodeID, m wire.Message) {
-	w.sentByType[m.Type()]++
-	pc := w.d.pairOf(n, to)
-	w.part.Send(n.id, to, w.frameSize(m), envelope{kind: kindMsg, msg: m, pc: pc})
+func (sh *shard) send(n *simNode, to NodeID, m wire.Message) {
+	sh.sentByType[m.Type()]++
+	pc := sh.d.pairOf(n, to)
+	sh.part.Send(n.id, to, sh.frameSize(m), envelope{kind: kindMsg, msg: m, pc: pc})
 }
 
 // frameSize returns the encoded length of m: wire.AppendFrame's, computed
 // without copying a payload.
-func (w *worker) frameSize(m wire.Message) int {
+func (sh *shard) frameSize(m wire.Message) int {
 	const head = 4 + 1 // length prefix, type
 	switch m := m.(type) {
 	case wire.Data:
@@ -142,104 +142,104 @@ func (w *worker) frameSize(m wire.Message) int {
 	case wire.LiveReject:
 		return head + 14
 	}
-	w.scratch = wire.AppendFrame(w.scratch[:0], m)
-	return len(w.scratch)
+	sh.scratch = wire.AppendFrame(sh.scratch[:0], m)
+	return len(sh.scratch)
 }
 
-// post sends env of size bytes from one node, of w's part, to another.
-func (w *worker) post(from, to NodeID, size int, env envelope) {
-	w.part.Send(from, to, size, env)
+// post sends env of size bytes from one node, of sh's part, to another.
+func (sh *shard) post(from, to NodeID, size int, env envelope) {
+	sh.part.Send(from, to, size, env)
 }
 
 // deliver handles a message arriving at its destination, on the part of
 // the receiver. The network only delivers between live nodes.
 func (d *driver) deliver(p *Part[envelope], from, to NodeID, env *envelope) {
-	w := d.workers[p.Index()]
+	sh := d.shards[p.Index()]
 	switch env.kind {
 	case kindMsg:
-		w.deliverMsg(from, to, env)
+		sh.deliverMsg(from, to, env)
 	case kindHello:
-		w.onHello(from, to)
+		sh.onHello(from, to)
 	case kindHelloAck:
-		w.onHelloAck(from, to)
+		sh.onHelloAck(from, to)
 	case kindClose:
-		w.onClose(from, to)
+		sh.onClose(from, to)
 	case kindOriginReq:
 		size := originRespHead + int(d.m.PieceLen(env.index))
-		w.post(d.origin, from, size, envelope{kind: kindOriginData, index: env.index})
+		sh.post(d.origin, from, size, envelope{kind: kindOriginData, index: env.index})
 	case kindOriginData:
-		w.onOriginData(to, env.index)
+		sh.onOriginData(to, env.index)
 	default:
-		w.deliverLive(from, to, env)
+		sh.deliverLive(from, to, env)
 	}
 }
 
 // deliverMsg hands an engine message to its receiver if the receiver's
 // side of the connection is still open.
-func (w *worker) deliverMsg(from, to NodeID, env *envelope) {
+func (sh *shard) deliverMsg(from, to NodeID, env *envelope) {
 	pc := env.pc
 	s := side(to, from)
 	if pc == nil || pc.state[s] != connOpen {
 		return
 	}
-	n := w.d.nodes[to]
+	n := sh.d.nodes[to]
 	switch m := env.msg.(type) {
 	case wire.Cancel:
 		n.cancelServe(from, m)
 	case wire.Data:
 		if n.role == roleLeecher {
-			w.downBytes += int64(len(m.Payload))
+			sh.downBytes += int64(len(m.Payload))
 		}
 	}
-	n.eng.ReceiveConn(pc.conn[s], env.msg, w.at())
-	w.drain(n)
+	n.eng.ReceiveConn(pc.conn[s], env.msg, sh.at())
+	sh.drain(n)
 }
 
 // onOriginData hands a piece fetched from the origin to its engine.
-func (w *worker) onOriginData(to NodeID, index int) {
-	d := w.d
+func (sh *shard) onOriginData(to NodeID, index int) {
+	d := sh.d
 	n := d.nodes[to]
 	off := d.m.PieceOffset(index)
 	size := d.m.PieceLen(index)
-	w.downBytes += size
-	n.eng.OriginData(index, d.truth[off:off+size], w.at())
-	w.drain(n)
+	sh.downBytes += size
+	n.eng.OriginData(index, d.truth[off:off+size], sh.at())
+	sh.drain(n)
 }
 
 // onServe queues a block for n's uplink; a liar or free rider never serves.
-func (w *worker) onServe(n *simNode, a swarm.Serve) {
+func (sh *shard) onServe(n *simNode, a swarm.Serve) {
 	if n.role == roleLiar || n.free {
 		return
 	}
 	to := nodeOf(a.Peer)
 	n.upq = append(n.upq, serveJob{to: to, index: a.Req.Index, begin: a.Req.Begin, length: a.Req.Length})
-	w.pump(n)
+	sh.pump(n)
 }
 
-// pumpEvents resumes the uploads of a node of a worker's part when its
+// pumpEvents resumes the uploads of a node of a shard's part when its
 // uplink is idle; the argument is the NodeID.
-type pumpEvents worker
+type pumpEvents shard
 
 // Fire pumps the node's upload queue.
 func (p *pumpEvents) Fire(arg uint64) {
-	w := (*worker)(p)
-	n := w.d.nodes[arg]
+	sh := (*shard)(p)
+	n := sh.d.nodes[arg]
 	n.pumping = false
 	switch {
 	case !n.alive:
-	case w.d.lv != nil:
-		w.pumpLive(n)
+	case sh.d.lv != nil:
+		sh.pumpLive(n)
 	default:
-		w.pump(n)
+		sh.pump(n)
 	}
 }
 
 // pump hands queued blocks to the uplink one at a time, each when the
 // previous one has left, as a runtime with a small socket buffer does: a
 // Cancel can still withdraw a block that has not started.
-func (w *worker) pump(n *simNode) {
-	d := w.d
-	for n.qhead < len(n.upq) && w.part.Backlog(n.id) == 0 {
+func (sh *shard) pump(n *simNode) {
+	d := sh.d
+	for n.qhead < len(n.upq) && sh.part.Backlog(n.id) == 0 {
 		j := n.upq[n.qhead]
 		n.qhead++
 		if j.dead || !d.open(n, j.to) {
@@ -252,7 +252,7 @@ func (w *worker) pump(n *simNode) {
 			off := d.m.PieceOffset(int(j.index)) + int64(j.begin)
 			payload = d.truth[off : off+int64(j.length)]
 		}
-		w.send(n, j.to, wire.Data{Index: j.index, Begin: j.begin, Payload: payload})
+		sh.send(n, j.to, wire.Data{Index: j.index, Begin: j.begin, Payload: payload})
 	}
 	switch {
 	case n.qhead == len(n.upq):
@@ -263,7 +263,7 @@ func (w *worker) pump(n *simNode) {
 	}
 	if n.qhead < len(n.upq) && !n.pumping {
 		n.pumping = true
-		w.part.s.AfterHandler(w.part.Backlog(n.id), (*pumpEvents)(w), uint64(n.id))
+		sh.part.s.AfterHandler(sh.part.Backlog(n.id), (*pumpEvents)(sh), uint64(n.id))
 	}
 }
 
@@ -280,10 +280,10 @@ func (n *simNode) cancelServe(peer NodeID, c wire.Cancel) {
 
 // onCompleted records that leecher n has every piece; the run stops
 // between windows once no honest leecher is left to wait for.
-func (w *worker) onCompleted(n *simNode) {
+func (sh *shard) onCompleted(n *simNode) {
 	if n.role != roleLeecher || n.done >= 0 {
 		return
 	}
-	n.done = w.now()
-	w.completed++
+	n.done = sh.now()
+	sh.completed++
 }

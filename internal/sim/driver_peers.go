@@ -29,8 +29,8 @@ func (d *driver) join(p profile, initial bool) {
 	if d.lv != nil {
 		d.lv.joined(n)
 	}
-	w := d.workerOf(n)
-	w.part.s.AfterHandler(time.Duration(d.setupRNG.Int64N(int64(tickPeriod))), (*tickEvents)(w), uint64(n.id))
+	sh := d.shardOf(n)
+	sh.part.s.AfterHandler(time.Duration(d.setupRNG.Int64N(int64(tickPeriod))), (*tickEvents)(sh), uint64(n.id))
 	if rate := d.sc.Churn.LeavePerMin; rate > 0 && p.role == roleLeecher {
 		life := time.Duration(d.churnRNG.ExpFloat64() / rate * float64(time.Minute))
 		d.net.Global().After(life, func() { d.leave(n) })
@@ -66,82 +66,82 @@ func (d *driver) dial(a, b *simNode) {
 	d.conns[pairKey(a.id, b.id)] = pc
 	addRef(a, b.id, pc)
 	addRef(b, a.id, pc)
-	d.workerOf(a).post(a.id, b.id, helloSize, envelope{kind: kindHello})
+	d.shardOf(a).post(a.id, b.id, helloSize, envelope{kind: kindHello})
 }
 
 // onHello: the dialled node b accepts, answers and adds the dialler a,
 // or turns it away when it has no room.
-func (w *worker) onHello(a, b NodeID) {
-	d := w.d
+func (sh *shard) onHello(a, b NodeID) {
+	d := sh.d
 	pc := d.pairOf(d.nodes[b], a)
 	if pc == nil || pc.state[side(b, a)] != connDialing {
 		return
 	}
 	na, nb := d.nodes[a], d.nodes[b]
-	if !w.makeRoom(nb, na) {
-		w.close(nb, na)
+	if !sh.makeRoom(nb, na) {
+		sh.close(nb, na)
 		return
 	}
 	pc.state[side(b, a)] = connOpen
-	w.post(b, a, helloSize, envelope{kind: kindHelloAck})
-	w.addPeer(nb, na, pc)
-	w.drain(nb)
+	sh.post(b, a, helloSize, envelope{kind: kindHelloAck})
+	sh.addPeer(nb, na, pc)
+	sh.drain(nb)
 }
 
 // onHelloAck: the dialler a adds the dialled node b, or closes the
 // connection when it has no room left (others joined it meanwhile).
-func (w *worker) onHelloAck(b, a NodeID) {
-	d := w.d
+func (sh *shard) onHelloAck(b, a NodeID) {
+	d := sh.d
 	pc := d.pairOf(d.nodes[a], b)
 	if pc == nil || pc.state[side(a, b)] != connDialing {
 		return
 	}
 	na, nb := d.nodes[a], d.nodes[b]
-	if !w.makeRoom(na, nb) {
-		w.close(na, nb)
+	if !sh.makeRoom(na, nb) {
+		sh.close(na, nb)
 		return
 	}
 	pc.state[side(a, b)] = connOpen
-	w.addPeer(na, nb, pc)
-	w.drain(na)
+	sh.addPeer(na, nb, pc)
+	sh.drain(na)
 }
 
 // makeRoom reports whether n can add newcomer as a peer under the
 // scenario's cap, disconnecting the peer its engine names as replaceable
 // when it is full, as the runtime's loop does (node.loop.makeRoom).
-func (w *worker) makeRoom(n, newcomer *simNode) bool {
-	d := w.d
+func (sh *shard) makeRoom(n, newcomer *simNode) bool {
+	d := sh.d
 	if n.eng.Stats().Peers < d.sc.Audience.MaxPeers {
 		return true
 	}
-	id, ok := n.eng.Replaceable(w.at())
+	id, ok := n.eng.Replaceable(sh.at())
 	if !ok {
 		return false
 	}
 	o := d.nodes[nodeOf(id)]
 	if d.opt.Trace != nil {
-		w.tracef(n, "%s replaces %s with %s", n.pid, o.pid, newcomer.pid)
+		sh.tracef(n, "%s replaces %s with %s", n.pid, o.pid, newcomer.pid)
 	}
-	n.eng.RemovePeer(id, w.at())
-	w.close(n, o)
-	w.drain(n)
+	n.eng.RemovePeer(id, sh.at())
+	sh.close(n, o)
+	sh.drain(n)
 	return true
 }
 
 // onDisconnect closes the connection the engine of n dropped.
-func (w *worker) onDisconnect(n *simNode, a swarm.Disconnect) {
-	o := w.d.nodes[nodeOf(a.Peer)]
+func (sh *shard) onDisconnect(n *simNode, a swarm.Disconnect) {
+	o := sh.d.nodes[nodeOf(a.Peer)]
 	if a.Ban {
-		w.bans = append(w.bans, ban{at: w.now(), by: n.id, of: o.id})
+		sh.bans = append(sh.bans, ban{at: sh.now(), by: n.id, of: o.id})
 	}
-	w.close(n, o)
+	sh.close(n, o)
 }
 
 // close closes n's side of the pair (n, o), whose engine has already
 // dropped o, and tells o, which closes its side when the notice arrives:
 // what each end sent before it closed still reaches the other.
-func (w *worker) close(n, o *simNode) {
-	pc := w.d.pairOf(n, o.id)
+func (sh *shard) close(n, o *simNode) {
+	pc := sh.d.pairOf(n, o.id)
 	s := side(n.id, o.id)
 	if pc == nil || pc.state[s] == connClosed {
 		return
@@ -149,12 +149,12 @@ func (w *worker) close(n, o *simNode) {
 	pc.state[s] = connClosed
 	pc.conn[s] = swarm.Conn{} // the pair stays closed: let the engine's peer go
 	dropRef(n, o.id)
-	w.post(n.id, o.id, closeSize, envelope{kind: kindClose})
+	sh.post(n.id, o.id, closeSize, envelope{kind: kindClose})
 }
 
 // onClose: o learns that n closed their connection; its engine forgets n.
-func (w *worker) onClose(n, o NodeID) {
-	d := w.d
+func (sh *shard) onClose(n, o NodeID) {
+	d := sh.d
 	no := d.nodes[o]
 	pc := d.pairOf(no, n)
 	s := side(o, n)
@@ -166,8 +166,8 @@ func (w *worker) onClose(n, o NodeID) {
 	pc.conn[s] = swarm.Conn{}
 	dropRef(no, n)
 	if st == connOpen {
-		no.eng.RemovePeer(d.nodes[n].pid, w.at())
-		w.drain(no)
+		no.eng.RemovePeer(d.nodes[n].pid, sh.at())
+		sh.drain(no)
 	}
 }
 
@@ -219,9 +219,9 @@ func (d *driver) closeBoth(n, o *simNode) {
 	dropRef(n, o.id)
 	dropRef(o, n.id)
 	if st == connOpen && o.alive {
-		w := d.workerOf(o)
-		o.eng.RemovePeer(n.pid, w.at())
-		w.drain(o)
+		sh := d.shardOf(o)
+		o.eng.RemovePeer(n.pid, sh.at())
+		sh.drain(o)
 	}
 }
 

@@ -137,7 +137,7 @@ func (lv *liveRun) newEngine(n *simNode) {
 	}
 	eng, err := swarm.New(cfg)
 	if err != nil {
-		d.fail(fmt.Errorf("sim: engine of %s: %w", n.pid, err))
+		d.fail(fmt.Errorf("sim: engine of %s: %sh", n.pid, err))
 		return
 	}
 	n.eng = eng
@@ -172,14 +172,14 @@ func (lv *liveRun) publish(k int64) {
 		d.tracef(nil, "publish %d", k)
 	}
 	if lv.bcast.alive {
-		w := d.workerOf(lv.bcast)
+		sh := d.shardOf(lv.bcast)
 		for _, sg := range segs {
-			if err := lv.bcast.eng.Publish(sg.ann, sg.buf, w.at()); err != nil {
-				d.fail(fmt.Errorf("sim: publish %d: %w", k, err))
+			if err := lv.bcast.eng.Publish(sg.ann, sg.buf, sh.at()); err != nil {
+				d.fail(fmt.Errorf("sim: publish %d: %sh", k, err))
 				return
 			}
 		}
-		w.drain(lv.bcast)
+		sh.drain(lv.bcast)
 	}
 	if k+1 < int64(lv.total) {
 		d.net.Global().After(lv.segDur, func() { lv.publish(k + 1) })
@@ -192,9 +192,9 @@ func (lv *liveRun) makeSegment(r int, k int64) (*segment, error) {
 	buf := make([]byte, lv.spec.segmentSize(r))
 	rng := rand.New(rand.NewPCG(lv.d.sc.Seed^0x5e6, uint64(k)<<8|uint64(r)))
 	for i := 0; i < len(buf); i += 8 {
-		var w [8]byte
-		binary.LittleEndian.PutUint64(w[:], rng.Uint64())
-		copy(buf[i:], w[:])
+		var word [8]byte
+		binary.LittleEndian.PutUint64(word[:], rng.Uint64())
+		copy(buf[i:], word[:])
 	}
 	seg := live.Segment{Rendition: uint8(r), Sequence: uint64(k), Duration: lv.segDur,
 		ProgramDateTime: simStart.Add(time.Duration(k) * lv.segDur), Data: buf}
@@ -203,7 +203,7 @@ func (lv *liveRun) makeSegment(r int, k int64) (*segment, error) {
 		err = a.Sign(lv.priv)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sim: segment %d/%d: %w", r, k, err)
+		return nil, fmt.Errorf("sim: segment %d/%d: %sh", r, k, err)
 	}
 	return &segment{ann: a, raw: a.Append(nil), buf: buf}, nil
 }
@@ -230,8 +230,8 @@ func (lv *liveRun) joined(n *simNode) {
 	n.view = v
 	lv.viewers = append(lv.viewers, v)
 	if lv.poll > 0 {
-		w := lv.d.workerOf(n)
-		w.part.s.AfterHandler(0, (*pollEvents)(w), uint64(n.id))
+		sh := lv.d.shardOf(n)
+		sh.part.s.AfterHandler(0, (*pollEvents)(sh), uint64(n.id))
 	}
 }
 
@@ -242,8 +242,8 @@ func (lv *liveRun) leaving(n *simNode) {
 		return
 	}
 	lv.evaluateUpTo(v, lv.d.now())
-	for i, w := range lv.viewers {
-		if w == v {
+	for i, x := range lv.viewers {
+		if x == v {
 			lv.viewers = append(lv.viewers[:i], lv.viewers[i+1:]...)
 			break
 		}
@@ -260,14 +260,14 @@ func (lv *liveRun) finish() {
 }
 
 // pollEvents polls the origin's announcements for a viewer of a
-// worker's part; the argument is its NodeID.
-type pollEvents worker
+// shard's part; the argument is its NodeID.
+type pollEvents shard
 
 // Fire polls and schedules the next poll.
 func (p *pollEvents) Fire(arg uint64) {
-	w := (*worker)(p)
-	lv := w.d.lv
-	n := w.d.nodes[arg]
+	sh := (*shard)(p)
+	lv := sh.d.lv
+	n := sh.d.nodes[arg]
 	if !n.alive {
 		return
 	}
@@ -275,8 +275,8 @@ func (p *pollEvents) Fire(arg uint64) {
 	// the viewer has peers and its engine's newest segment ended less than
 	// three intervals ago (the runtime measures how long the edge stood
 	// still on its own clock; here the clocks are one).
-	if edge := n.eng.LiveEdge(); edge.IsZero() || len(n.pairs) == 0 || w.at().Sub(edge) >= 3*lv.poll {
-		w.pollOrigin(n)
+	if edge := n.eng.LiveEdge(); edge.IsZero() || len(n.pairs) == 0 || sh.at().Sub(edge) >= 3*lv.poll {
+		sh.pollOrigin(n)
 	}
-	w.part.s.AfterHandler(lv.poll, p, arg)
+	sh.part.s.AfterHandler(lv.poll, p, arg)
 }

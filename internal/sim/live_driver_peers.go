@@ -17,17 +17,17 @@ const (
 )
 
 // handleLive performs one action of a live engine.
-func (w *worker) handleLive(n *simNode, a swarm.Action) {
-	d := w.d
+func (sh *shard) handleLive(n *simNode, a swarm.Action) {
+	d := sh.d
 	switch a := a.(type) {
 	case swarm.Send:
-		w.sendLive(n, nodeOf(a.Peer), a.Msg)
+		sh.sendLive(n, nodeOf(a.Peer), a.Msg)
 	case swarm.FetchSegment:
-		w.post(n.id, d.origin, originReqSize, envelope{kind: kindSegReq, index: int(a.Rendition), seq: int64(a.Sequence), off: a.Offset, n: a.Length})
+		sh.post(n.id, d.origin, originReqSize, envelope{kind: kindSegReq, index: int(a.Rendition), seq: int64(a.Sequence), off: a.Offset, n: a.Length})
 	case swarm.SegmentReady:
-		w.onReady(n, a)
+		sh.onReady(n, a)
 	case swarm.Disconnect:
-		w.onDisconnect(n, a)
+		sh.onDisconnect(n, a)
 	case swarm.Evicted:
 		// The driver keeps segments by its own window.
 	}
@@ -40,19 +40,19 @@ func (w *worker) handleLive(n *simNode, a swarm.Action) {
 //
 // A message passes on as the interface value it came in, not re-boxed
 // from its concrete type, which would allocate it again.
-func (w *worker) sendLive(n *simNode, to NodeID, msg wire.Message) {
-	lv := w.d.lv
+func (sh *shard) sendLive(n *simNode, to NodeID, msg wire.Message) {
+	lv := sh.d.lv
 	switch m := msg.(type) {
 	case wire.LiveData:
 		switch {
 		case n.free || n.role == roleLiar:
 			return
 		case n.role == roleCorrupt:
-			m.Payload = w.d.bad[:len(m.Payload)]
+			m.Payload = sh.d.bad[:len(m.Payload)]
 			msg = m
 		}
 		n.dataq = append(n.dataq, liveData{to: to, m: msg})
-		w.pumpLive(n)
+		sh.pumpLive(n)
 		return
 	case wire.LiveHave:
 		if n.free {
@@ -64,7 +64,7 @@ func (w *worker) sendLive(n *simNode, to NodeID, msg wire.Message) {
 		}
 	case wire.LiveIntro:
 		if n.free { // a free rider relays announcements, never a map
-			w.send(n, to, wire.Announce{Data: m.Announce})
+			sh.send(n, to, wire.Announce{Data: m.Announce})
 			return
 		}
 		if r, seq, ok := announceAddr(m.Announce); ok && n.role == roleLiar {
@@ -72,15 +72,15 @@ func (w *worker) sendLive(n *simNode, to NodeID, msg wire.Message) {
 			msg = m
 		}
 	case wire.Announce:
-		w.send(n, to, msg)
+		sh.send(n, to, msg)
 		if r, seq, ok := announceAddr(m.Data); ok && n.role == roleLiar {
 			if full := lv.fullMap(r, seq, nil); full != nil {
-				w.send(n, to, wire.LiveHave{Rendition: r, Sequence: seq, Chunks: full})
+				sh.send(n, to, wire.LiveHave{Rendition: r, Sequence: seq, Chunks: full})
 			}
 		}
 		return
 	}
-	w.send(n, to, msg)
+	sh.send(n, to, msg)
 }
 
 // liveData is a chunk waiting for its sender's uplink.
@@ -94,13 +94,13 @@ type liveData struct {
 // control messages the node sends meanwhile wait for one chunk at most,
 // not for every chunk the engine has released. Chunks to a peer that is
 // no longer connected are dropped.
-func (w *worker) pumpLive(n *simNode) {
-	d := w.d
+func (sh *shard) pumpLive(n *simNode) {
+	d := sh.d
 	k := 0
-	for ; k < len(n.dataq) && w.part.Backlog(n.id) == 0; k++ {
+	for ; k < len(n.dataq) && sh.part.Backlog(n.id) == 0; k++ {
 		j := n.dataq[k]
 		if d.open(n, j.to) {
-			w.send(n, j.to, j.m)
+			sh.send(n, j.to, j.m)
 		}
 	}
 	if k > 0 {
@@ -110,7 +110,7 @@ func (w *worker) pumpLive(n *simNode) {
 	}
 	if len(n.dataq) > 0 && !n.pumping {
 		n.pumping = true
-		w.part.s.AfterHandler(w.part.Backlog(n.id), (*pumpEvents)(w), uint64(n.id))
+		sh.part.s.AfterHandler(sh.part.Backlog(n.id), (*pumpEvents)(sh), uint64(n.id))
 	}
 }
 
@@ -125,17 +125,17 @@ func (lv *liveRun) fullMap(r uint8, seq uint64, def []byte) []byte {
 }
 
 // onReady records a segment that became Ready at node n.
-func (w *worker) onReady(n *simNode, a swarm.SegmentReady) {
-	lv := w.d.lv
+func (sh *shard) onReady(n *simNode, a swarm.SegmentReady) {
+	lv := sh.d.lv
 	v := n.view
 	if v == nil {
 		return // the broadcaster or a hostile node
 	}
-	c := &w.live
+	c := &sh.live
 	c.fromPeers += a.FromPeers
 	c.fromOrigin += a.FromOrigin
 	c.unique += a.FromPeers + a.FromOrigin
-	v.ready(lv, a.Rendition, int64(a.Sequence), w.now())
+	v.ready(lv, a.Rendition, int64(a.Sequence), sh.now())
 	if lv.checkReady {
 		b, ok := n.eng.LiveSegment(a.Rendition, a.Sequence)
 		sg := lv.get(a.Rendition, a.Sequence)
@@ -150,8 +150,8 @@ func (w *worker) onReady(n *simNode, a swarm.SegmentReady) {
 // per rendition for what follows its cursor. As the runtime's catchUp, the
 // cursor first moves up to the newest segment the engine knows (the oldest
 // of the renditions' newest: the simulator keeps one cursor for all).
-func (w *worker) pollOrigin(n *simNode) {
-	lv := w.d.lv
+func (sh *shard) pollOrigin(n *simNode) {
+	lv := sh.d.lv
 	v := n.view
 	known := int64(-1)
 	for r := range lv.ring {
@@ -161,17 +161,17 @@ func (w *worker) pollOrigin(n *simNode) {
 	}
 	v.cursor = max(v.cursor, known)
 	if v.cursor < 0 {
-		w.post(n.id, w.d.origin, originReqSize, envelope{kind: kindPollReq, index: -1, seq: -1})
+		sh.post(n.id, sh.d.origin, originReqSize, envelope{kind: kindPollReq, index: -1, seq: -1})
 		return
 	}
 	for r := range lv.ring {
-		w.post(n.id, w.d.origin, originReqSize, envelope{kind: kindPollReq, index: r, seq: v.cursor})
+		sh.post(n.id, sh.d.origin, originReqSize, envelope{kind: kindPollReq, index: r, seq: v.cursor})
 	}
 }
 
 // deliverLive handles a live envelope arriving at its destination.
-func (w *worker) deliverLive(from, to NodeID, env *envelope) {
-	d, lv := w.d, w.d.lv
+func (sh *shard) deliverLive(from, to NodeID, env *envelope) {
+	d, lv := sh.d, sh.d.lv
 	switch env.kind {
 	case kindSegReq:
 		sg := lv.get(uint8(env.index), uint64(env.seq))
@@ -181,29 +181,29 @@ func (w *worker) deliverLive(from, to NodeID, env *envelope) {
 		}
 		if sg != nil {
 			size += int(env.n)
-			w.live.originMedia += env.n
+			sh.live.originMedia += env.n
 		}
-		w.post(d.origin, from, size, envelope{kind: kindSegData, index: env.index, seq: env.seq, off: env.off, n: env.n, seg: sg})
+		sh.post(d.origin, from, size, envelope{kind: kindSegData, index: env.index, seq: env.seq, off: env.off, n: env.n, seg: sg})
 	case kindSegData:
 		n := d.nodes[to]
 		if env.seg != nil {
-			n.eng.LiveOriginData(uint8(env.index), uint64(env.seq), env.seg.buf[env.off:env.off+env.n], w.at())
+			n.eng.LiveOriginData(uint8(env.index), uint64(env.seq), env.seg.buf[env.off:env.off+env.n], sh.at())
 		} else {
-			n.eng.LiveOriginFailed(uint8(env.index), uint64(env.seq), w.at())
+			n.eng.LiveOriginFailed(uint8(env.index), uint64(env.seq), sh.at())
 		}
-		w.drain(n)
+		sh.drain(n)
 	case kindPollReq:
-		w.answerPoll(from, env)
+		sh.answerPoll(from, env)
 	case kindPollResp:
-		w.onPollResp(to, env)
+		sh.onPollResp(to, env)
 	}
 }
 
 // answerPoll answers a viewer's announcement request with what the origin
 // holds now: announcements after the viewer's cursor (the newest
 // originAnnounceLatest without one), of one rendition or all.
-func (w *worker) answerPoll(viewer NodeID, env *envelope) {
-	lv := w.d.lv
+func (sh *shard) answerPoll(viewer NodeID, env *envelope) {
+	lv := sh.d.lv
 	hi := lv.newest
 	lo := env.seq
 	if lo < 0 {
@@ -212,19 +212,19 @@ func (w *worker) answerPoll(viewer NodeID, env *envelope) {
 	lo = max(lo, hi-int64(lv.keep))
 	size := originRespHead + pollRespFixed
 	lv.eachPolled(env.index, lo, hi, func(sg *segment) { size += base64Len(len(sg.raw)) + pollRespEach })
-	w.live.originPoll += int64(size)
-	w.post(w.d.origin, viewer, size, envelope{kind: kindPollResp, index: env.index, seq: lo, hi: hi})
+	sh.live.originPoll += int64(size)
+	sh.post(sh.d.origin, viewer, size, envelope{kind: kindPollResp, index: env.index, seq: lo, hi: hi})
 }
 
 // onPollResp feeds the polled announcements to the viewer's engine.
-func (w *worker) onPollResp(to NodeID, env *envelope) {
-	n := w.d.nodes[to]
-	w.d.lv.eachPolled(env.index, env.seq, env.hi, func(sg *segment) {
-		if err := n.eng.LiveAnnounce(sg.raw, w.at()); err != nil {
-			w.fail(fmt.Errorf("sim: %s: origin announcement: %w", n.pid, err))
+func (sh *shard) onPollResp(to NodeID, env *envelope) {
+	n := sh.d.nodes[to]
+	sh.d.lv.eachPolled(env.index, env.seq, env.hi, func(sg *segment) {
+		if err := n.eng.LiveAnnounce(sg.raw, sh.at()); err != nil {
+			sh.fail(fmt.Errorf("sim: %s: origin announcement: %sh", n.pid, err))
 		}
 	})
-	w.drain(n) // the cursor follows what the engine kept (pollOrigin), as the runtime's
+	sh.drain(n) // the cursor follows what the engine kept (pollOrigin), as the runtime's
 }
 
 // eachPolled calls f for every kept segment of rendition r (every

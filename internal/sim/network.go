@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,9 +26,12 @@ type NetConfig struct {
 	// see SetAccessLatency. It must not be negative.
 	AccessLatency time.Duration
 	// Parts is how many parts the nodes are divided into, node i in part
-	// i mod Parts; each part's events run on a goroutine of its own
-	// (0 means 1). Results do not depend on it.
+	// i mod Parts (0 means 1). Results do not depend on it.
 	Parts int
+	// Workers is how many goroutines run the parts' windows, each taking
+	// the next part not yet run until none is left (0 or more than Parts
+	// means one per part). Results do not depend on it.
+	Workers int
 }
 
 // Validate reports whether c is usable.
@@ -38,8 +42,8 @@ func (c NetConfig) Validate() error {
 	if c.AccessLatency < 0 {
 		return fmt.Errorf("sim: negative access latency %v", c.AccessLatency)
 	}
-	if c.Parts < 0 {
-		return fmt.Errorf("sim: negative part count %d", c.Parts)
+	if c.Parts < 0 || c.Workers < 0 {
+		return fmt.Errorf("sim: negative part or worker count %d, %d", c.Parts, c.Workers)
 	}
 	return nil
 }
@@ -81,8 +85,9 @@ type Network[M any] struct {
 	nodes     []node
 	parts     []*Part[M]
 	deliver   func(p *Part[M], from, to NodeID, m *M)
-	minAccess int64 // smallest access latency of any node, ns
-	parity    int   // outboxes the current window's sends go to
+	minAccess int64        // smallest access latency of any node, ns
+	parity    int          // outboxes the current window's sends go to
+	next      atomic.Int32 // during a window: the next part to run (runSome)
 }
 
 // NewNetwork returns an empty network whose clocks read start and which

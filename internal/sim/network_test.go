@@ -406,13 +406,13 @@ type echoRecord struct {
 // it has made 20 hops, and sends more from periodic timers, many at the
 // same instants, so that messages often reach a downlink together; it
 // returns every delivery, sorted.
-func echoRun(t *testing.T, parts int) []echoRecord {
+func echoRun(t *testing.T, parts, workers int) []echoRecord {
 	t.Helper()
 	const nodes = 40
 	recs := make([][]echoRecord, parts) // by part: parts run on their own goroutines
 	rngs := make([]*rand.Rand, nodes)   // by node: only its part uses it
 	var n *Network[echo]
-	n = NewNetwork(epoch, NetConfig{AccessLatency: 2 * ms, Parts: parts}, func(p *Part[echo], from, to NodeID, m *echo) {
+	n = NewNetwork(epoch, NetConfig{AccessLatency: 2 * ms, Parts: parts, Workers: workers}, func(p *Part[echo], from, to NodeID, m *echo) {
 		recs[p.Index()] = append(recs[p.Index()], echoRecord{p.Sched().Elapsed(), from, to, m.id, m.hops})
 		if m.hops < 20 {
 			p.Send(to, NodeID(rngs[to].IntN(nodes)), 100+rngs[to].IntN(900), echo{m.id, m.hops + 1})
@@ -451,16 +451,16 @@ func echoRun(t *testing.T, parts int) []echoRecord {
 	return all
 }
 
-// TestPartsAgree: however the nodes are divided into parts, and so however
+// TestPartsAgree: however the nodes are divided into parts, and however
 // many goroutines run them, the same deliveries happen at the same times.
 func TestPartsAgree(t *testing.T) {
-	one := echoRun(t, 1)
+	one := echoRun(t, 1, 1)
 	if len(one) < 1000 {
 		t.Fatalf("got %d deliveries, want a busy network", len(one))
 	}
-	for _, parts := range []int{2, 3, 7} {
-		if got := echoRun(t, parts); !slices.Equal(got, one) {
-			t.Errorf("%d parts: got %d deliveries differing from one part's %d", parts, len(got), len(one))
+	for _, c := range [][2]int{{2, 0}, {3, 2}, {7, 3}, {8, 1}} {
+		if got := echoRun(t, c[0], c[1]); !slices.Equal(got, one) {
+			t.Errorf("%d parts on %d workers: got %d deliveries differing from one part's %d", c[0], c[1], len(got), len(one))
 		}
 	}
 }

@@ -86,7 +86,7 @@ func dropRef(n *simNode, id NodeID) {
 
 // addPeer has n's engine add o as a peer and keeps the engine's handle on
 // it in their pair.
-func (w *worker) addPeer(n, o *simNode, pc *pairConn) {
-	n.eng.AddPeer(o.pid, w.at())
+func (sh *shard) addPeer(n, o *simNode, pc *pairConn) {
+	n.eng.AddPeer(o.pid, sh.at())
 	pc.conn[side(n.id, o.id)], _ = n.eng.Conn(o.pid)
 }

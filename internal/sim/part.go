@@ -8,9 +8,9 @@ import (
 
 // Part is one part of a Network: a share of its nodes, the Scheduler of
 // their events and the messages on their way to them. While the network
-// runs, each part runs on its own goroutine; an event of one of its nodes
-// may touch that node's state, send from it (Send) and schedule its events
-// (Sched), and nothing of another node's.
+// runs, the parts' windows run on several goroutines at once; an event of
+// one of a part's nodes may touch that node's state, send from it (Send)
+// and schedule its events (Sched), and nothing of another node's.
 type Part[M any] struct {
 	net *Network[M]
 	idx int

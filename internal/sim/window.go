@@ -14,7 +14,7 @@ import (
 // exchange what they sent at its end. Events that belong to no node (the
 // Global scheduler's) run alone, at the start of a window.
 
-// window is the part of a window a worker runs: the parity of the
+// window is what a worker needs to run a part's window: the parity of the
 // previous window's outboxes and the window's end.
 type window struct {
 	prev int
@@ -99,13 +99,14 @@ func (n *Network[M]) windowEnd(w, limit int64) int64 {
 	return end
 }
 
-// runParts runs one window on every part, part 0 on this goroutine and
-// the others on their workers, and waits for all of them.
+// runParts runs one window on every part, on this goroutine and the
+// workers', each taking the next part not yet run, and waits for all.
 func (n *Network[M]) runParts(starts []chan window, done chan struct{}, win window) {
+	n.next.Store(0)
 	for _, c := range starts {
 		c <- win
 	}
-	n.parts[0].runWindow(win.prev, win.end)
+	n.runSome(win)
 	for range starts {
 		<-done
 	}
@@ -116,24 +117,12 @@ func (n *Network[M]) runParts(starts []chan window, done chan struct{}, win wind
 	}
 }
 
-// startWorkers starts a goroutine for every part but the first; each
-// runs the windows sent on its channel until it is closed, and reports
-// every window's end on done.
-func (n *Network[M]) startWorkers() ([]chan window, chan struct{}) {
-	var starts []chan window
-	done := make(chan struct{}, len(n.parts))
-	for _, p := range n.parts[1:] {
-		c := make(chan window)
-		starts = append(starts, c)
-		go p.work(c, done)
-	}
-	return starts, done
-}
-
-// work runs the windows sent on c, recording a panic instead of dying
-// with it, so Run can re-raise it on its own goroutine.
-func (p *Part[M]) work(c <-chan window, done chan<- struct{}) {
-	for win := range c {
+// runSome runs the window on parts not yet taken until none is left,
+// recording a part's panic instead of dying with it, so that Run can
+// re-raise it on its own goroutine once every worker is done.
+func (n *Network[M]) runSome(win window) {
+	for i := int(n.next.Add(1)) - 1; i < len(n.parts); i = int(n.next.Add(1)) - 1 {
+		p := n.parts[i]
 		func() {
 			defer func() {
 				if r := recover(); r != nil {
@@ -142,8 +131,30 @@ func (p *Part[M]) work(c <-chan window, done chan<- struct{}) {
 			}()
 			p.runWindow(win.prev, win.end)
 		}()
-		done <- struct{}{}
 	}
+}
+
+// startWorkers starts the workers beyond this goroutine; each runs the
+// windows sent on its channel until it is closed, and reports every
+// window's end on done.
+func (n *Network[M]) startWorkers() ([]chan window, chan struct{}) {
+	workers := n.cfg.Workers
+	if workers <= 0 || workers > len(n.parts) {
+		workers = len(n.parts)
+	}
+	var starts []chan window
+	done := make(chan struct{}, workers)
+	for range workers - 1 {
+		c := make(chan window)
+		starts = append(starts, c)
+		go func() {
+			for win := range c {
+				n.runSome(win)
+				done <- struct{}{}
+			}
+		}()
+	}
+	return starts, done
 }
 
 // mergeOut moves what was sent into the outboxes of parity q^1 into those

@@ -10,11 +10,11 @@ import (
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
-// worker is the driver's state for one part of the network: what the
+// shard is the driver's state for one part of the network: what the
 // events of the part's nodes use and what they count, so the parts run in
 // parallel without sharing it. The driver sums the counts between
-// windows, and uses the worker of a node for it during global events.
-type worker struct {
+// windows, and uses the shard of a node for it during global events.
+type shard struct {
 	d    *driver
 	part *Part[envelope]
 
@@ -50,30 +50,30 @@ func (c *liveCounts) add(o liveCounts) {
 }
 
 // now returns the part's virtual time since simStart.
-func (w *worker) now() time.Duration { return w.part.s.Elapsed() }
+func (sh *shard) now() time.Duration { return sh.part.s.Elapsed() }
 
 // at returns the part's virtual time.
-func (w *worker) at() time.Time { return w.part.s.Now() }
+func (sh *shard) at() time.Time { return sh.part.s.Now() }
 
 // fail stops the run with err at the end of the window.
-func (w *worker) fail(err error) {
-	if w.err == nil {
-		w.err = err
+func (sh *shard) fail(err error) {
+	if sh.err == nil {
+		sh.err = err
 	}
 }
 
-// workerOf returns the worker of n's part.
-func (d *driver) workerOf(n *simNode) *worker {
-	return d.workers[d.net.Part(n.id).Index()]
+// shardOf returns the shard of n's part.
+func (d *driver) shardOf(n *simNode) *shard {
+	return d.shards[d.net.Part(n.id).Index()]
 }
 
 // between runs between windows: it writes the trace of the window just
 // run and reports whether the run is over.
 func (d *driver) between() bool {
 	d.flushTrace()
-	for _, w := range d.workers {
-		if w.err != nil && d.err == nil {
-			d.err = w.err
+	for _, sh := range d.shards {
+		if sh.err != nil && d.err == nil {
+			d.err = sh.err
 		}
 	}
 	if d.err != nil {
@@ -88,8 +88,8 @@ func (d *driver) between() bool {
 // completed returns how many honest leechers are done (files).
 func (d *driver) completed() int {
 	n := 0
-	for _, w := range d.workers {
-		n += w.completed
+	for _, sh := range d.shards {
+		n += sh.completed
 	}
 	return n
 }
@@ -97,9 +97,9 @@ func (d *driver) completed() int {
 // fileCounts returns the verified piece bytes and the downloaded bytes
 // so far (files).
 func (d *driver) fileCounts() (unique, down int64) {
-	for _, w := range d.workers {
-		unique += w.unique
-		down += w.downBytes
+	for _, sh := range d.shards {
+		unique += sh.unique
+		down += sh.downBytes
 	}
 	return unique, down
 }
@@ -107,8 +107,8 @@ func (d *driver) fileCounts() (unique, down int64) {
 // liveCounts returns the live counts of every part, summed.
 func (d *driver) liveCounts() liveCounts {
 	var c liveCounts
-	for _, w := range d.workers {
-		c.add(w.live)
+	for _, sh := range d.shards {
+		c.add(sh.live)
 	}
 	return c
 }
@@ -117,8 +117,8 @@ func (d *driver) liveCounts() liveCounts {
 // banning node.
 func (d *driver) allBans() []ban {
 	var bs []ban
-	for _, w := range d.workers {
-		bs = append(bs, w.bans...)
+	for _, sh := range d.shards {
+		bs = append(bs, sh.bans...)
 	}
 	slices.SortStableFunc(bs, func(a, b ban) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.by, b.by)) })
 	return bs
@@ -127,8 +127,8 @@ func (d *driver) allBans() []ban {
 // messagesSent returns the engine messages sent so far by type name.
 func (d *driver) messagesSent() map[string]int64 {
 	out := make(map[string]int64)
-	for _, w := range d.workers {
-		for t, n := range w.sentByType {
+	for _, sh := range d.shards {
+		for t, n := range sh.sentByType {
 			if n > 0 {
 				out[wire.Type(t).String()] += n
 			}
@@ -148,8 +148,8 @@ type traceLine struct {
 }
 
 // tracef adds a line about node n at the part's time.
-func (w *worker) tracef(n *simNode, format string, args ...any) {
-	w.trace = append(w.trace, w.d.line(w.now(), n, format, args...))
+func (sh *shard) tracef(n *simNode, format string, args ...any) {
+	sh.trace = append(sh.trace, sh.d.line(sh.now(), n, format, args...))
 }
 
 // tracef adds a line about node n (nil: the run) at the global time.
@@ -170,23 +170,23 @@ func (d *driver) line(at time.Duration, n *simNode, format string, args ...any) 
 	return l
 }
 
-// flushTrace writes the lines of every worker and of the run, in order.
+// flushTrace writes the lines of every shard and of the run, in order.
 func (d *driver) flushTrace() {
 	if d.opt.Trace == nil {
 		return
 	}
 	lines := d.trace
-	for _, w := range d.workers {
-		lines = append(lines, w.trace...)
-		clear(w.trace)
-		w.trace = w.trace[:0]
+	for _, sh := range d.shards {
+		lines = append(lines, sh.trace...)
+		clear(sh.trace)
+		sh.trace = sh.trace[:0]
 	}
 	slices.SortFunc(lines, func(a, b traceLine) int {
 		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.node, b.node), cmp.Compare(a.seq, b.seq))
 	})
 	for _, l := range lines {
 		if _, err := fmt.Fprint(d.opt.Trace, l.text); err != nil && d.err == nil {
-			d.err = fmt.Errorf("sim: trace: %w", err)
+			d.err = fmt.Errorf("sim: trace: %sh", err)
 			break
 		}
 	}
