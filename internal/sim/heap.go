@@ -72,22 +72,26 @@ func (a *flightKey) less(b *flightKey) bool {
 	return a.seq < b.seq
 }
 
-// flightHeap is a binary min-heap of flightKeys.
+// flightHeap is a binary min-heap of flightKeys: a calendar's keys too
+// far ahead for its buckets.
 type flightHeap []flightKey
 
 func (h *flightHeap) push(k flightKey) {
 	*h = append(*h, k)
-	q := *h
-	i := len(q) - 1
+	h.up(len(*h)-1, k)
+}
+
+// up places k, which belongs at i or above, moving larger parents down.
+func (h flightHeap) up(i int, k flightKey) {
 	for i > 0 {
 		p := (i - 1) / 2
-		if !k.less(&q[p]) {
+		if !k.less(&h[p]) {
 			break
 		}
-		q[i] = q[p]
+		h[i] = h[p]
 		i = p
 	}
-	q[i] = k
+	h[i] = k
 }
 
 // pop removes and returns the least key, walking the hole at the root
@@ -114,14 +118,6 @@ func (h *flightHeap) pop() flightKey {
 		q[i] = q[c]
 		i = c
 	}
-	for i > 0 {
-		p := (i - 1) / 2
-		if !moved.less(&q[p]) {
-			break
-		}
-		q[i] = q[p]
-		i = p
-	}
-	q[i] = moved
+	q.up(i, moved)
 	return top
 }

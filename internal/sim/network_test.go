@@ -383,8 +383,8 @@ func TestConservation(t *testing.T) {
 		t.Errorf("got sent %d, want received %d + dropped %d", sum.BytesSent, sum.BytesReceived, sum.BytesDropped)
 	}
 	p := n.parts[0]
-	if len(p.flights) == 0 || len(p.free) != len(p.flights) || len(p.arrivals) != 0 {
-		t.Errorf("got %d free of %d message slots and %d arrivals pending, want all free and none", len(p.free), len(p.flights), len(p.arrivals))
+	if len(p.flights) == 0 || len(p.free) != len(p.flights) || p.arrivals.len() != 0 {
+		t.Errorf("got %d free of %d message slots and %d arrivals pending, want all free and none", len(p.free), len(p.flights), p.arrivals.len())
 	}
 }
 

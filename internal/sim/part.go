@@ -23,7 +23,7 @@ type Part[M any] struct {
 	out    [2][][]flight[M]
 	outMin [2]int64
 
-	arrivals flightHeap  // collected messages not yet at their receiver's downlink
+	arrivals calendar    // collected messages not yet at their receiver's downlink
 	flights  []flight[M] // by slot: collected messages, until delivered
 	free     []int32     // free slots of flights
 	panicked any         // a panic of this part's goroutine, re-raised by Run
@@ -111,19 +111,18 @@ func (p *Part[M]) collect(q int) {
 // a removed end is dropped.
 func (p *Part[M]) arrive(end int64) {
 	n := p.net
-	for len(p.arrivals) > 0 && p.arrivals[0].at < end {
-		k := p.arrivals.pop()
+	p.arrivals.popBefore(end, func(k flightKey) {
 		f := &p.flights[k.slot]
 		dst := &n.nodes[f.to]
 		if !n.nodes[f.from].alive || !dst.alive {
 			dst.stats.BytesDropped += f.size
 			p.release(k.slot)
-			continue
+			return
 		}
 		done := satAdd(max(f.at, dst.downFree), serialise(f.size, dst.down))
 		dst.downFree = done
 		p.s.schedule(done, nil, (*deliveries[M])(p), uint64(k.slot))
-	}
+	})
 }
 
 // deliveries is the Handler of message deliveries on a part, kept apart
@@ -174,10 +173,7 @@ func (p *Part[M]) next() int64 {
 	if t, ok := p.s.nextAt(); ok {
 		at = t
 	}
-	if len(p.arrivals) > 0 {
-		at = min(at, p.arrivals[0].at)
-	}
-	return at
+	return min(at, p.arrivals.next())
 }
 
 // runWindow runs the part over [now, end): it collects what was sent to
