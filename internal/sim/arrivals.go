@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -114,12 +115,13 @@ func (a *calendar) next() int64 {
 // len returns the number of keys held.
 func (a *calendar) len() int { return a.n + len(a.far) }
 
+// cmpFlight orders keys as flightKey.less does.
 func cmpFlight(a, b flightKey) int {
-	switch {
-	case a.less(&b):
-		return -1
-	case b.less(&a):
-		return 1
+	if c := cmp.Compare(a.at, b.at); c != 0 {
+		return c
 	}
-	return 0
+	if c := cmp.Compare(a.from, b.from); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.seq, b.seq)
 }

@@ -66,10 +66,11 @@
 // # Counters
 //
 // For each node, BytesSent counts every byte handed to Send (lost or not),
-// BytesReceived every byte delivered to it, and BytesDropped every byte
-// lost on its uplink or dropped on its way to it because an end was
-// removed. Summed over all nodes, sent = received + dropped + bytes still in
-// flight.
+// BytesReceived every byte that reached its downlink and was not dropped
+// (delivered, or on the downlink), and BytesDropped every byte lost on its
+// uplink or dropped on its way to it because an end was removed. Summed
+// over all nodes, sent = received + dropped + bytes not yet at their
+// receiver's downlink.
 //
 // # File swarms
 //

@@ -51,7 +51,7 @@ func (c NetConfig) Validate() error {
 // NodeStats holds a node's byte counters; see the package documentation.
 type NodeStats struct {
 	BytesSent     int64 // bytes handed to Send, lost or not
-	BytesReceived int64 // bytes delivered to the node
+	BytesReceived int64 // bytes that reached the node's downlink and were not dropped
 	BytesDropped  int64 // bytes lost on the node's uplink, or dropped on the way to it
 }
 
@@ -87,6 +87,7 @@ type Network[M any] struct {
 	deliver   func(p *Part[M], from, to NodeID, m *M)
 	minAccess int64        // smallest access latency of any node, ns
 	parity    int          // outboxes the current window's sends go to
+	removed   int          // RemoveNode calls so far (deliveries.Fire)
 	next      atomic.Int32 // during a window: the next part to run (runSome)
 }
 
@@ -150,6 +151,7 @@ func (n *Network[M]) AddNode(up, down int64) NodeID {
 // twice is a no-op.
 func (n *Network[M]) RemoveNode(id NodeID) {
 	n.node(id).alive = false
+	n.removed++
 }
 
 // Len returns the number of nodes ever added, removed or not.

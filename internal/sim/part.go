@@ -121,7 +121,8 @@ func (p *Part[M]) arrive(end int64) {
 		}
 		done := satAdd(max(f.at, dst.downFree), serialise(f.size, dst.down))
 		dst.downFree = done
-		p.s.schedule(done, nil, (*deliveries[M])(p), uint64(k.slot))
+		dst.stats.BytesReceived += f.size // until dropped on the downlink (Fire)
+		p.s.schedule(done, nil, (*deliveries[M])(p), uint64(k.slot)|uint64(uint32(n.removed))<<32)
 	})
 }
 
@@ -129,20 +130,26 @@ func (p *Part[M]) arrive(end int64) {
 // from Part so that Fire does not appear in its API.
 type deliveries[M any] Part[M]
 
-// Fire delivers the message in slot arg, unless an end has been removed
-// since it arrived.
+// Fire delivers the message in the slot in the low half of arg, unless an
+// end has been removed since it arrived. The high half is the count of
+// removals when it arrived: while no node has been removed since, both
+// ends are known to be alive, and the nodes' state, far away in memory,
+// is not read.
 func (e *deliveries[M]) Fire(arg uint64) {
 	p := (*Part[M])(e)
 	n := p.net
-	f := p.flights[arg]
-	p.release(int32(arg))
-	dst := &n.nodes[f.to]
-	if !n.nodes[f.from].alive || !dst.alive {
-		dst.stats.BytesDropped += f.size
-		return
+	slot := int32(uint32(arg))
+	f := &p.flights[slot]
+	if uint32(arg>>32) != uint32(n.removed) {
+		if dst := &n.nodes[f.to]; !n.nodes[f.from].alive || !dst.alive {
+			dst.stats.BytesReceived -= f.size
+			dst.stats.BytesDropped += f.size
+			p.release(slot)
+			return
+		}
 	}
-	dst.stats.BytesReceived += f.size
-	n.deliver(p, f.from, f.to, &f.m)
+	n.deliver(p, f.from, f.to, &f.m) // the slot stays put: only collect stores
+	p.release(slot)
 }
 
 // store keeps f in a free slot and returns the slot.
