@@ -35,10 +35,11 @@ type liveSeg struct {
 	startable bool
 	gaveUp    bool // the playhead passed it before it was ready
 
-	avail []int     // per chunk: connected peers known to hold it
-	peers []segPeer // per peer slot: what it holds, whether it knows s (live_slots.go)
-	rank  []uint32  // per chunk: random tie-break
-	req   []PeerID  // per chunk: peer with our outstanding request, "" none
+	avail []int    // per chunk: connected peers known to hold it
+	held  []uint64 // by peer slot: the chunks it holds (live_held.go)
+	seen  []uint64 // bit i: slot i knows the announcement
+	rank  []uint32 // per chunk: random tie-break
+	req   []PeerID // per chunk: peer with our outstanding request, "" none
 	reqAt []time.Time
 
 	origin      bool // FetchSegment outstanding
@@ -129,7 +130,7 @@ type liveState struct {
 
 // livePeer is the live-mode part of a peer.
 type livePeer struct {
-	slot      int       // index of its state in liveSeg.peers and liveState.slots
+	slot      int       // index of its state in liveSeg.held and liveState.slots
 	out       chunkSet  // our requests outstanding to it
 	queued    int       // their requests waiting in our upload queue
 	busyUntil time.Time // no requests to them before this (after TooMany)
@@ -237,8 +238,8 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 		key: segKey{a.Rendition, a.Sequence}, ann: a, raw: raw, n: n,
 		have: piece.NewBitfield(n), chunks: make([][]byte, n), avail: make([]int, n), rank: make([]uint32, n),
 		req: make([]PeerID, n), reqAt: make([]time.Time, n),
-		peers: make([]segPeer, len(l.slots)), // grown one by one, it was a large run's most allocated state
 	}
+	s.newHolders(len(l.slots))
 	for i := range s.rank {
 		s.rank[i] = e.rng.Uint32()
 	}

@@ -227,8 +227,8 @@ func TestLiveWindowBounded(t *testing.T) {
 			}
 		}
 		n.eng.live.each(func(s *liveSeg) {
-			if len(s.peers) > len(n.eng.order) {
-				t.Errorf("%s: segment %d holds state for %d peer slots, want ≤ %d peers", id, s.key.seq, len(s.peers), len(n.eng.order))
+			if slots := len(s.held) / s.words(); slots > len(n.eng.order) {
+				t.Errorf("%s: segment %d holds state for %d peer slots, want ≤ %d peers", id, s.key.seq, slots, len(n.eng.order))
 			}
 		})
 		if q := len(n.eng.live.up.queue); q > maxLiveQueue*len(n.eng.order) {

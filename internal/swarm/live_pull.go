@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/shoal-p2p/shoal/internal/piece"
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
@@ -241,7 +240,7 @@ func (l *liveState) freshChunks(only []*peer, now time.Time) ([]candidate, []*pe
 	for _, f := range l.fresh {
 		s, c := f.s, f.c
 		if !l.askable(f.p) || l.seg(s.key) != s || !s.fetching() || s.originBusy(now) ||
-			s.req[c] != "" || s.have.Has(c) || !s.bitsOf(f.p).Has(c) || heldByAny(s, only, c) {
+			s.req[c] != "" || s.have.Has(c) || !s.holds(f.p.lp.slot, c) || heldByAny(s, only, c) {
 			continue
 		}
 		if !slices.Contains(cands, candidate{s, c}) {
@@ -282,7 +281,7 @@ func heldByAny(s *liveSeg, only []*peer, c int) bool {
 		return true
 	}
 	for _, p := range only {
-		if s.bitsOf(p).Has(c) {
+		if s.holds(p.lp.slot, c) {
 			return true
 		}
 	}
@@ -292,8 +291,8 @@ func heldByAny(s *liveSeg, only []*peer, c int) bool {
 // source is a peer that may be asked for chunks of one segment.
 type source struct {
 	p     *peer
-	bits  piece.Bitfield // its chunks of the segment
-	depth int            // depthAt(p)
+	row   []uint64 // its chunks of the segment (liveSeg.row)
+	depth int      // depthAt(p)
 }
 
 // During a schedule over all peers, l.open holds by peer slot the
@@ -335,17 +334,17 @@ func (e *Engine) sources(s *liveSeg, only []*peer) []source {
 	start := len(l.srcBuf)
 	if only != nil {
 		for _, p := range only {
-			if bits := s.bitsOf(p); bits.Count() > 0 {
-				l.srcBuf = append(l.srcBuf, source{p, bits, l.depthAt(p)})
+			if s.holdsAny(p.lp.slot) {
+				l.srcBuf = append(l.srcBuf, source{p, s.row(p.lp.slot), l.depthAt(p)})
 			}
 		}
 	} else {
-		for i, sp := range s.peers {
-			if sp.bits.Count() == 0 {
+		for i := range len(s.held) / max(s.words(), 1) {
+			if !s.holdsAny(i) {
 				continue
 			}
 			if d := e.openAt(i); d >= 0 {
-				l.srcBuf = append(l.srcBuf, source{l.slots[i], sp.bits, d})
+				l.srcBuf = append(l.srcBuf, source{l.slots[i], s.row(i), d})
 			}
 		}
 	}
@@ -359,7 +358,7 @@ func bestSource(srcs []source, c int) *peer {
 	var bestLoad float64
 	for _, src := range srcs {
 		p := src.p
-		if !src.bits.Has(c) || len(p.lp.out) >= src.depth {
+		if src.row[c>>6]&(1<<(c&63)) == 0 || len(p.lp.out) >= src.depth {
 			continue
 		}
 		load := float64(len(p.lp.out)) / float64(src.depth)

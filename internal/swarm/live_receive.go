@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"time"
 
 	"github.com/shoal-p2p/shoal/internal/live"
-	"github.com/shoal-p2p/shoal/internal/piece"
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
@@ -92,7 +92,7 @@ func (e *Engine) acceptAnnounce(from *peer, raw []byte, now time.Time) error {
 	e.live.now = now
 	if s := e.knownAnnounce(raw); s != nil {
 		if from != nil {
-			s.of(from).seen = true
+			s.markSeen(from.lp.slot)
 		}
 		return nil
 	}
@@ -105,14 +105,14 @@ func (e *Engine) acceptAnnounce(from *peer, raw []byte, now time.Time) error {
 	}
 	k := segKey{a.Rendition, a.Sequence}
 	if s := e.live.seg(k); s != nil && from != nil {
-		s.of(from).seen = true
+		s.markSeen(from.lp.slot)
 	}
 	if e.live.cfg.Broadcaster || e.live.seg(k) != nil || e.live.stale(k) {
 		return nil
 	}
 	s := e.addSegment(a, append([]byte(nil), raw...), now)
 	if from != nil {
-		s.of(from).seen = true
+		s.markSeen(from.lp.slot)
 	}
 	e.forwardAnnounce(s)
 	e.live.dirty = true
@@ -132,7 +132,7 @@ func (e *Engine) forwardAnnounce(s *liveSeg) {
 	sent := 0
 	for k := 0; k < n && sent < liveAnnounceFanout; k++ {
 		i := (l.fwdTurn + k) % n
-		if p := l.slots[i]; p != nil && !s.of(p).seen {
+		if p := l.slots[i]; p != nil && !s.seenBy(i) {
 			e.sendAnnounce(p, s)
 			sent++
 			l.fwdTurn = i + 1
@@ -168,8 +168,8 @@ func (l *liveState) stale(k segKey) bool {
 
 // sendAnnounce sends s's announcement to p unless p has seen it.
 func (e *Engine) sendAnnounce(p *peer, s *liveSeg) {
-	if sp := s.of(p); !sp.seen {
-		sp.seen = true
+	if i := p.lp.slot; !s.seenBy(i) {
+		s.markSeen(i)
 		e.send(p, wire.Announce{Data: s.raw})
 	}
 }
@@ -179,8 +179,8 @@ func (e *Engine) sendAnnounce(p *peer, s *liveSeg) {
 // of an Announce and a LiveHave: most peers first hear of a segment from a
 // neighbour's first map of it, not from the announcement's fanout.
 func (e *Engine) sendHave(p *peer, s *liveSeg, have []byte) {
-	if sp := s.of(p); !sp.seen {
-		sp.seen = true
+	if i := p.lp.slot; !s.seenBy(i) {
+		s.markSeen(i)
 		e.send(p, wire.LiveIntro{Announce: s.raw, Chunks: have})
 		return
 	}
@@ -204,31 +204,33 @@ func (e *Engine) onLiveIntro(p *peer, m wire.LiveIntro, now time.Time) {
 // onLiveHave replaces p's chunk map of a segment. A map of the wrong length
 // is a protocol error; one for a segment outside the window is ignored.
 func (e *Engine) onLiveHave(p *peer, m wire.LiveHave, now time.Time) {
-	k := segKey{m.Rendition, m.Sequence}
-	s := e.live.seg(k)
+	s := e.live.seg(segKey{m.Rendition, m.Sequence})
 	if s == nil {
 		return
 	}
-	sp := s.of(p)
-	if sp.bits.Len() == 0 {
-		sp.bits = piece.NewBitfield(s.n)
-	}
-	l := e.live
-	err := sp.bits.Update(m.Chunks, func(c int, set bool) {
-		if !set {
-			s.avail[c]--
-			return
-		}
-		s.avail[c]++
-		if s.fetching() && s.req[c] == "" && !s.have.Has(c) {
-			l.fresh = append(l.fresh, fresh{p, s, c})
-		}
-	})
-	if err != nil {
+	if checkMap(m.Chunks, s.n) != nil {
 		e.disconnect(p, false, "bad live have", now)
 		return
 	}
-	sp.seen = true
+	i := p.lp.slot
+	s.markSeen(i)
+	fetching := s.fetching()
+	row := s.row(i)
+	for k, old := range row {
+		x := mapWord(m.Chunks, k)
+		for d := old ^ x; d != 0; d &= d - 1 {
+			c := k<<6 | bits.TrailingZeros64(d)
+			if x&(1<<(c&63)) == 0 {
+				s.avail[c]--
+				continue
+			}
+			s.avail[c]++
+			if fetching && s.req[c] == "" && !s.have.Has(c) {
+				e.live.fresh = append(e.live.fresh, fresh{p, s, c})
+			}
+		}
+		row[k] = x
+	}
 }
 
 // onLiveData stores a verified chunk, requested or pushed. A chunk that
@@ -314,7 +316,7 @@ func (e *Engine) sendAdvert(s *liveSeg) {
 		if p == nil {
 			continue
 		}
-		if sp := s.of(p); !sp.seen || slices.ContainsFunc(s.newChunks, func(c int) bool { return !sp.bits.Has(c) }) {
+		if !s.seenBy(i) || slices.ContainsFunc(s.newChunks, func(c int) bool { return !s.holds(i, c) }) {
 			lacking = append(lacking, i)
 		}
 	}

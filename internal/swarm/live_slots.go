@@ -1,10 +1,6 @@
 package swarm
 
-import (
-	"time"
-
-	"github.com/shoal-p2p/shoal/internal/piece"
-)
+import "time"
 
 // What each peer holds of each segment lives in the segment, indexed by a
 // small per-peer slot number, rather than in per-peer maps keyed by
@@ -12,12 +8,6 @@ import (
 // input, and walking one short slice beats a map lookup per peer per
 // segment (it was half of a large simulation's CPU). Slots are handed out
 // lowest first and reused, so the layout is deterministic.
-
-// segPeer is one peer's state for one segment.
-type segPeer struct {
-	bits piece.Bitfield // chunks it holds; zero until it told us
-	seen bool           // it knows the announcement
-}
 
 // takeSlot gives p the lowest free slot.
 // Its meters start at the next Tick (rollAt zero).
@@ -52,62 +42,8 @@ func (l *liveState) noteRate(p *peer) { l.depth[p.lp.slot] = l.depthOf(p) }
 // and frees its slot.
 func (l *liveState) freeSlot(p *peer) {
 	i := p.lp.slot
-	l.each(func(s *liveSeg) {
-		if i >= len(s.peers) {
-			return
-		}
-		bits := s.peers[i].bits
-		for c := range bits.Len() {
-			if bits.Has(c) {
-				s.avail[c]--
-			}
-		}
-		s.peers[i] = segPeer{}
-	})
+	l.each(func(s *liveSeg) { s.clearSlot(i) })
 	l.slots[i] = nil
-}
-
-// of returns p's state for s, growing s's table to p's slot.
-func (s *liveSeg) of(p *peer) *segPeer {
-	i := p.lp.slot
-	if i >= len(s.peers) {
-		s.peers = append(s.peers, make([]segPeer, i+1-len(s.peers))...)
-	}
-	return &s.peers[i]
-}
-
-// bitsOf returns the chunks p holds of s (zero when unknown).
-func (s *liveSeg) bitsOf(p *peer) piece.Bitfield {
-	if i := p.lp.slot; i < len(s.peers) {
-		return s.peers[i].bits
-	}
-	return piece.Bitfield{}
-}
-
-// seenBy reports whether p knows s's announcement.
-func (s *liveSeg) seenBy(p *peer) bool {
-	i := p.lp.slot
-	return i < len(s.peers) && s.peers[i].seen
-}
-
-// gain records that p holds chunk c of s.
-func (s *liveSeg) gain(p *peer, c int) {
-	sp := s.of(p)
-	if sp.bits.Len() == 0 {
-		sp.bits = piece.NewBitfield(s.n)
-	}
-	if !sp.bits.Has(c) {
-		sp.bits.Set(c)
-		s.avail[c]++
-	}
-}
-
-// lose records that p no longer holds chunk c of s.
-func (s *liveSeg) lose(p *peer, c int) {
-	if i := p.lp.slot; i < len(s.peers) && s.peers[i].bits.Has(c) {
-		s.peers[i].bits.Clear(c)
-		s.avail[c]--
-	}
 }
 
 // rollPeers rolls the meters of the peers that may close a sample now.

@@ -1,0 +1,116 @@
+package swarm
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/shoal-p2p/shoal/internal/piece"
+)
+
+// checkSlotTables fails t unless e's dense tables agree with its peers:
+// each slot names the peer that has it; the per-slot tables hold what the
+// peer's state says; each segment's chunk availability counts the slots
+// holding each chunk, and free slots hold nothing and know nothing.
+func checkSlotTables(t testing.TB, id PeerID, e *Engine) {
+	t.Helper()
+	l := e.live
+	used := 0
+	for i, p := range l.slots {
+		if p == nil {
+			continue
+		}
+		used++
+		if p.removed || e.peers[p.id] != p || p.lp.slot != i {
+			t.Fatalf("%s: slot %d names %s, which is not the connected peer of that slot", id, i, p.id)
+		}
+		if !l.busy[i].Equal(p.lp.busyUntil) || l.depth[i] != l.depthOf(p) {
+			t.Fatalf("%s: slot %d (%s): busy %v depth %d, want %v and %d", id, i, p.id, l.busy[i], l.depth[i], p.lp.busyUntil, l.depthOf(p))
+		}
+	}
+	if used != len(e.peers) {
+		t.Fatalf("%s: %d slots in use, want one per peer (%d)", id, used, len(e.peers))
+	}
+	l.each(func(s *liveSeg) {
+		for c := range s.n {
+			n := 0
+			for i, p := range l.slots {
+				if s.holds(i, c) {
+					if p == nil {
+						t.Fatalf("%s: segment %d: free slot %d holds chunk %d", id, s.key.seq, i, c)
+					}
+					n++
+				}
+			}
+			if s.avail[c] != n {
+				t.Fatalf("%s: segment %d chunk %d: avail %d, want the %d slots holding it", id, s.key.seq, c, s.avail[c], n)
+			}
+		}
+		for i, p := range l.slots {
+			if p == nil && s.seenBy(i) {
+				t.Fatalf("%s: segment %d: free slot %d knows it", id, s.key.seq, i)
+			}
+		}
+	})
+}
+
+// TestLiveSlotTablesInStep runs a swarm whose peers leave and join, so
+// slots are freed and reused, and checks every engine's dense tables after
+// every step.
+func TestLiveSlotTablesInStep(t *testing.T) {
+	h, ids := liveSwarm(t, 6, lhSegSize, 2*lhRate, 2*lhRate, 11)
+	h.afterStep = func() {
+		for _, id := range h.order {
+			if n := h.nodes[id]; !n.gone {
+				checkSlotTables(t, id, n.eng)
+			}
+		}
+	}
+	h.runSegments(6)
+	h.leave(ids[1])
+	h.leave(ids[3])
+	h.runSegments(9)
+	late := h.add("late", h.liveCfg(false, 2*lhRate, 99), 2*lhRate)
+	for _, id := range append([]PeerID{"bcast"}, ids...) {
+		if !h.nodes[id].gone {
+			h.connect(id, late.id)
+		}
+	}
+	h.runSegments(16)
+	if late.eng.live.ready == 0 {
+		t.Fatal("the late joiner completed no segment; the test proves little")
+	}
+}
+
+// TestChunkMapWords checks that checkMap accepts exactly the maps
+// piece.ParseBitfield accepts, and that mapWord puts each chunk where the
+// bitfield has it.
+func TestChunkMapWords(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 7, 8, 9, 12, 63, 64, 65, 130, 200} {
+		for range 50 {
+			size := (n+7)/8 + r.IntN(2) - r.IntN(2)
+			if size < 0 {
+				continue
+			}
+			raw := make([]byte, size)
+			for i := range raw {
+				raw[i] = byte(r.Uint32())
+			}
+			if r.IntN(2) == 0 && n%8 != 0 && len(raw) > 0 {
+				raw[len(raw)-1] &^= 0xff >> (n % 8) // usually valid
+			}
+			bf, err := piece.ParseBitfield(raw, n)
+			if got := checkMap(raw, n); (got == nil) != (err == nil) {
+				t.Fatalf("n=%d raw=%x: checkMap %v, ParseBitfield %v", n, raw, got, err)
+			}
+			if err != nil {
+				continue
+			}
+			for c := range n {
+				if got := mapWord(raw, c>>6)&(1<<(c&63)) != 0; got != bf.Has(c) {
+					t.Fatalf("n=%d raw=%x chunk %d: mapWord says %v, bitfield %v", n, raw, c, got, bf.Has(c))
+				}
+			}
+		}
+	}
+}
