@@ -110,11 +110,17 @@ type liveState struct {
 	originTime     time.Duration // EWMA of origin fetch durations
 	chunkSize      int           // of the newest announcement, for pipeline sizing
 
-	slots      []*peer     // by livePeer.slot; nil when free
-	busy       []time.Time // by slot: its livePeer.busyUntil (openAt reads these, not the peers)
-	depth      []int       // by slot: its depthOf, refreshed when its rate changes (noteRate)
-	open       []int       // by slot, during a schedule over all peers: see openAt
-	rollAt     []time.Time // by slot: its meters close no sample before this (rollPeers)
+	slots []*peer // by livePeer.slot; nil when free
+	// What a schedule reads of each peer, by slot, kept as it changes, so
+	// that a schedule over all peers reads these and the segments, not
+	// the peers (live_slots.go).
+	busy       []time.Time // no requests to it before this (after TooMany or a timeout)
+	depth      []int       // its pipeline depth (depthOf), refreshed when its rate changes (noteRate)
+	fill       []int       // our requests outstanding to it: len(livePeer.out)
+	rate       []float64   // its download rate estimate (noteRate), a tie-break among sources
+	rank       []uint32    // its random tie-break among equally loaded, equally fast sources
+	open       []int       // during a schedule over all peers: see openAt
+	rollAt     []time.Time // its meters close no sample before this (rollPeers)
 	srcBuf     []source    // backing of the segments' sources during a schedule
 	sched      uint64      // schedules so far; liveSeg.srcSched names the one srcs is of
 	advertTurn int         // slot where the next advert round starts
@@ -130,13 +136,11 @@ type liveState struct {
 
 // livePeer is the live-mode part of a peer.
 type livePeer struct {
-	slot      int       // index of its state in liveSeg.held and liveState.slots
-	out       chunkSet  // our requests outstanding to it
-	queued    int       // their requests waiting in our upload queue
-	busyUntil time.Time // no requests to them before this (after TooMany)
-	touched   bool      // in liveState.touched
-	rank      uint32    // random tie-break among equal sources
-	tag       float64   // fair-queuing tag of our upload to it (drainUpload)
+	slot    int      // index of its state in liveSeg.held and liveState's slot tables
+	out     chunkSet // our requests outstanding to it (addOut, dropOut)
+	queued  int      // their requests waiting in our upload queue
+	touched bool     // in liveState.touched
+	tag     float64  // fair-queuing tag of our upload to it (drainUpload)
 }
 
 // chunkSet is a small set of chunk addresses, as a slice: a pipeline holds
@@ -156,9 +160,7 @@ func (cs *chunkSet) remove(a wire.ChunkAddr) bool {
 	return true
 }
 
-func newLivePeer(rank uint32) *livePeer {
-	return &livePeer{rank: rank}
-}
+func newLivePeer() *livePeer { return &livePeer{} }
 
 func newLiveState(cfg LiveConfig) *liveState {
 	return &liveState{cfg: cfg}

@@ -97,7 +97,7 @@ func (e *Engine) unanswered(p *peer, s *liveSeg, c int, now time.Time) {
 	p.down.penalize()
 	l := e.live
 	l.noteRate(p)
-	if until := now.Add(back); until.After(p.lp.busyUntil) {
+	if until := now.Add(back); until.After(l.busy[p.lp.slot]) {
 		l.setBusy(p, until)
 	}
 }
@@ -180,8 +180,8 @@ func (e *Engine) liveSchedule(now time.Time) {
 		if cd.s.srcSched != l.sched {
 			cd.s.srcs, cd.s.srcSched = e.sources(cd.s, srcPeers), l.sched
 		}
-		if p := bestSource(cd.s.srcs, cd.c); p != nil {
-			e.requestChunk(p, cd.s, cd.c, now)
+		if i := l.bestSource(cd.s, cd.s.srcs, cd.c); i >= 0 {
+			e.requestChunk(l.slots[i], cd.s, cd.c, now)
 		}
 	}
 }
@@ -218,7 +218,11 @@ func (l *liveState) touchedPeers() []*peer {
 // askable reports whether p is connected, not being left alone and has
 // room in its pipeline.
 func (l *liveState) askable(p *peer) bool {
-	return !p.removed && !l.now.Before(p.lp.busyUntil) && len(p.lp.out) < l.depthAt(p)
+	if p.removed {
+		return false
+	}
+	i := p.lp.slot
+	return !l.now.Before(l.busy[i]) && l.fill[i] < l.depth[i]
 }
 
 // fresh is a chunk a peer's map newly showed (onLiveHave), for the next
@@ -288,11 +292,12 @@ func heldByAny(s *liveSeg, only []*peer, c int) bool {
 	return false
 }
 
-// source is a peer that may be asked for chunks of one segment.
+// source is a peer that may be asked for chunks of one segment: all a
+// schedule reads of it is there, in the segment's table of what peers
+// hold and in the slot tables (liveState).
 type source struct {
-	p     *peer
-	row   []uint64 // its chunks of the segment (liveSeg.row)
-	depth int      // depthAt(p)
+	slot  int32
+	depth int32 // its pipeline depth (liveState.depth)
 }
 
 // During a schedule over all peers, l.open holds by peer slot the
@@ -334,8 +339,8 @@ func (e *Engine) sources(s *liveSeg, only []*peer) []source {
 	start := len(l.srcBuf)
 	if only != nil {
 		for _, p := range only {
-			if s.holdsAny(p.lp.slot) {
-				l.srcBuf = append(l.srcBuf, source{p, s.row(p.lp.slot), l.depthAt(p)})
+			if i := p.lp.slot; s.holdsAny(i) {
+				l.srcBuf = append(l.srcBuf, source{int32(i), int32(l.depth[i])})
 			}
 		}
 	} else {
@@ -344,42 +349,40 @@ func (e *Engine) sources(s *liveSeg, only []*peer) []source {
 				continue
 			}
 			if d := e.openAt(i); d >= 0 {
-				l.srcBuf = append(l.srcBuf, source{l.slots[i], s.row(i), d})
+				l.srcBuf = append(l.srcBuf, source{int32(i), int32(d)})
 			}
 		}
 	}
 	return l.srcBuf[start:len(l.srcBuf):len(l.srcBuf)]
 }
 
-// bestSource returns the source to ask for chunk c, or nil if no source
-// holds it with room in its pipeline.
-func bestSource(srcs []source, c int) *peer {
-	var best *peer
-	var bestLoad float64
+// bestSource returns the slot of the source of s to ask for chunk c, or -1
+// if no source holds it with room in its pipeline.
+func (l *liveState) bestSource(s *liveSeg, srcs []source, c int) int {
+	best, bestLoad := -1, 0.0
+	w, k, bit := s.words(), c>>6, uint64(1)<<(c&63)
 	for _, src := range srcs {
-		p := src.p
-		if src.row[c>>6]&(1<<(c&63)) == 0 || len(p.lp.out) >= src.depth {
+		i := int(src.slot)
+		fill := l.fill[i]
+		if s.held[i*w+k]&bit == 0 || fill >= int(src.depth) {
 			continue
 		}
-		load := float64(len(p.lp.out)) / float64(src.depth)
-		if best == nil || load < bestLoad || (load == bestLoad && betterSource(p, best)) {
-			best, bestLoad = p, load
+		load := float64(fill) / float64(src.depth)
+		if best < 0 || load < bestLoad || (load == bestLoad && l.betterSource(i, best)) {
+			best, bestLoad = i, load
 		}
 	}
 	return best
 }
 
-// betterSource breaks a load tie: the faster peer, then the random rank.
-func betterSource(p, q *peer) bool {
-	if a, b := p.down.bytesPerSec(), q.down.bytesPerSec(); a != b {
+// betterSource breaks a load tie between slots i and j: the faster peer,
+// then the random rank.
+func (l *liveState) betterSource(i, j int) bool {
+	if a, b := l.rate[i], l.rate[j]; a != b {
 		return a > b
 	}
-	return p.lp.rank < q.lp.rank
+	return l.rank[i] < l.rank[j]
 }
-
-// depthAt returns how many chunk requests may be outstanding to connected
-// peer p, as kept in the slot table (noteRate).
-func (l *liveState) depthAt(p *peer) int { return l.depth[p.lp.slot] }
 
 // depthOf computes p's pipeline depth: about a second of its measured
 // rate, in chunks.
@@ -395,6 +398,6 @@ func (l *liveState) depthOf(p *peer) int {
 func (e *Engine) requestChunk(p *peer, s *liveSeg, c int, now time.Time) {
 	a := wire.ChunkAddr{Rendition: s.key.rend, Sequence: s.key.seq, Chunk: uint32(c)}
 	s.req[c], s.reqAt[c] = p.id, now
-	p.lp.out = append(p.lp.out, a)
+	e.live.addOut(p, a)
 	e.send(p, wire.LiveRequest{ChunkAddr: a})
 }

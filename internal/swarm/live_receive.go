@@ -15,8 +15,8 @@ import (
 // liveAddPeer tells a new peer everything in the window: each
 // announcement, oldest first, and what we hold of it.
 func (e *Engine) liveAddPeer(p *peer) {
-	p.lp = newLivePeer(e.rng.Uint32())
-	e.live.takeSlot(p)
+	p.lp = newLivePeer()
+	e.live.takeSlot(p, e.rng.Uint32())
 	e.live.each(func(s *liveSeg) {
 		if s.nhave > 0 {
 			e.sendHave(p, s, s.have.Bytes())
@@ -243,7 +243,7 @@ func (e *Engine) onLiveData(p *peer, m wire.LiveData, now time.Time) {
 	e.down.add(n, now)
 	s := e.live.seg(segKey{m.Rendition, m.Sequence})
 	c := int(m.Chunk)
-	if p.lp.out.remove(m.ChunkAddr) {
+	if e.live.dropOut(p, m.ChunkAddr) {
 		if s != nil && c < s.n && s.req[c] == p.id {
 			s.req[c] = ""
 		}
@@ -368,7 +368,7 @@ func (e *Engine) segmentReady(s *liveSeg, now time.Time) {
 // onLiveReject releases our refused request; the reason adjusts our view
 // of p.
 func (e *Engine) onLiveReject(p *peer, m wire.LiveReject, now time.Time) {
-	if !p.lp.out.remove(m.ChunkAddr) {
+	if !e.live.dropOut(p, m.ChunkAddr) {
 		return
 	}
 	k := segKey{m.Rendition, m.Sequence}
@@ -406,7 +406,7 @@ func (e *Engine) cancelLive(s *liveSeg, c int, now time.Time) {
 		return
 	}
 	a := wire.ChunkAddr{Rendition: s.key.rend, Sequence: s.key.seq, Chunk: uint32(c)}
-	if p.lp.out.remove(a) {
+	if e.live.dropOut(p, a) {
 		e.send(p, wire.LiveCancel{ChunkAddr: a})
 		e.live.touch(p)
 	}

@@ -1,6 +1,11 @@
 package swarm
 
-import "time"
+import (
+	"slices"
+	"time"
+
+	"github.com/shoal-p2p/shoal/internal/wire"
+)
 
 // What each peer holds of each segment lives in the segment, indexed by a
 // small per-peer slot number, rather than in per-peer maps keyed by
@@ -9,34 +14,50 @@ import "time"
 // segment (it was half of a large simulation's CPU). Slots are handed out
 // lowest first and reused, so the layout is deterministic.
 
-// takeSlot gives p the lowest free slot.
+// takeSlot gives p the lowest free slot, with tie-break rank.
 // Its meters start at the next Tick (rollAt zero).
-func (l *liveState) takeSlot(p *peer) {
-	for i, q := range l.slots {
-		if q == nil {
-			l.slots[i], p.lp.slot = p, i
-			l.rollAt[i] = time.Time{}
-			l.busy[i], l.depth[i] = p.lp.busyUntil, l.depthOf(p)
-			return
-		}
+func (l *liveState) takeSlot(p *peer, rank uint32) {
+	i := slices.Index(l.slots, nil)
+	if i < 0 {
+		i = len(l.slots)
+		l.slots = append(l.slots, nil)
+		l.busy = append(l.busy, time.Time{})
+		l.depth = append(l.depth, 0)
+		l.fill = append(l.fill, 0)
+		l.rate = append(l.rate, 0)
+		l.rank = append(l.rank, 0)
+		l.rollAt = append(l.rollAt, time.Time{})
 	}
-	p.lp.slot = len(l.slots)
-	l.slots = append(l.slots, p)
-	l.rollAt = append(l.rollAt, time.Time{})
-	l.busy = append(l.busy, p.lp.busyUntil)
-	l.depth = append(l.depth, l.depthOf(p))
+	l.slots[i], p.lp.slot = p, i
+	l.busy[i], l.fill[i], l.rank[i], l.rollAt[i] = time.Time{}, len(p.lp.out), rank, time.Time{}
+	l.noteRate(p)
 }
 
-// setBusy leaves p alone until until (livePeer.busyUntil), noting it in
-// the slot table too.
-func (l *liveState) setBusy(p *peer, until time.Time) {
-	p.lp.busyUntil = until
-	l.busy[p.lp.slot] = until
+// setBusy leaves p alone until until.
+func (l *liveState) setBusy(p *peer, until time.Time) { l.busy[p.lp.slot] = until }
+
+// noteRate refreshes p's rate and pipeline depth in the slot tables after
+// its rate estimate changed.
+func (l *liveState) noteRate(p *peer) {
+	i := p.lp.slot
+	l.rate[i], l.depth[i] = p.down.bytesPerSec(), l.depthOf(p)
 }
 
-// noteRate refreshes p's pipeline depth in the slot table after its rate
-// estimate changed.
-func (l *liveState) noteRate(p *peer) { l.depth[p.lp.slot] = l.depthOf(p) }
+// addOut notes our request a of p.
+func (l *liveState) addOut(p *peer, a wire.ChunkAddr) {
+	p.lp.out = append(p.lp.out, a)
+	l.fill[p.lp.slot]++
+}
+
+// dropOut removes a from our requests outstanding to connected peer p,
+// reporting whether it was there.
+func (l *liveState) dropOut(p *peer, a wire.ChunkAddr) bool {
+	if !p.lp.out.remove(a) {
+		return false
+	}
+	l.fill[p.lp.slot]--
+	return true
+}
 
 // freeSlot clears p's state in every segment, undoing its availability,
 // and frees its slot.

@@ -23,8 +23,9 @@ func checkSlotTables(t testing.TB, id PeerID, e *Engine) {
 		if p.removed || e.peers[p.id] != p || p.lp.slot != i {
 			t.Fatalf("%s: slot %d names %s, which is not the connected peer of that slot", id, i, p.id)
 		}
-		if !l.busy[i].Equal(p.lp.busyUntil) || l.depth[i] != l.depthOf(p) {
-			t.Fatalf("%s: slot %d (%s): busy %v depth %d, want %v and %d", id, i, p.id, l.busy[i], l.depth[i], p.lp.busyUntil, l.depthOf(p))
+		if l.depth[i] != l.depthOf(p) || l.fill[i] != len(p.lp.out) || l.rate[i] != p.down.bytesPerSec() {
+			t.Fatalf("%s: slot %d (%s): depth %d, fill %d, rate %v; want %d, %d, %v",
+				id, i, p.id, l.depth[i], l.fill[i], l.rate[i], l.depthOf(p), len(p.lp.out), p.down.bytesPerSec())
 		}
 	}
 	if used != len(e.peers) {
