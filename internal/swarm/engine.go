@@ -178,7 +178,7 @@ func (e *Engine) AddPeer(id PeerID, now time.Time) {
 	if e.peers[id] != nil {
 		return
 	}
-	p := newPeer(id)
+	p := newPeer(id, e.live != nil)
 	p.since = now
 	e.peers[id] = p
 	i, _ := slices.BinarySearch(e.order, id)

@@ -110,7 +110,8 @@ type liveState struct {
 	originTime     time.Duration // EWMA of origin fetch durations
 	chunkSize      int           // of the newest announcement, for pipeline sizing
 
-	slots []*peer // by livePeer.slot; nil when free
+	slots []*peer  // by livePeer.slot; nil when free
+	ids   []PeerID // by slot: its peer's ID, so that adverts need not read the peers
 	// What a schedule reads of each peer, by slot, kept as it changes, so
 	// that a schedule over all peers reads these and the segments, not
 	// the peers (live_slots.go).
@@ -159,8 +160,6 @@ func (cs *chunkSet) remove(a wire.ChunkAddr) bool {
 	*cs = (*cs)[:last]
 	return true
 }
-
-func newLivePeer() *livePeer { return &livePeer{} }
 
 func newLiveState(cfg LiveConfig) *liveState {
 	return &liveState{cfg: cfg}

@@ -222,7 +222,7 @@ func TestLiveWindowBounded(t *testing.T) {
 			t.Errorf("%s: %d Evicted actions, want %d", id, n.evicted, want)
 		}
 		for _, pid := range n.eng.order {
-			if lp := n.eng.peers[pid].lp; len(lp.out) > maxLivePipeline {
+			if lp := &n.eng.peers[pid].lp; len(lp.out) > maxLivePipeline {
 				t.Errorf("%s: peer %s has %d requests out, want ≤ %d", id, pid, len(lp.out), maxLivePipeline)
 			}
 		}

@@ -57,7 +57,7 @@ func (e *Engine) Publish(a live.Announcement, data []byte, now time.Time) error 
 	s.nhave = s.n
 	e.segmentReady(s, now)
 	for _, p := range e.list {
-		e.sendHave(p, s, s.have.Bytes())
+		e.sendHave(p.lp.slot, s, s.have.Bytes())
 	}
 	e.pushSegment(s, now)
 	return nil

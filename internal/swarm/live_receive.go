@@ -15,13 +15,12 @@ import (
 // liveAddPeer tells a new peer everything in the window: each
 // announcement, oldest first, and what we hold of it.
 func (e *Engine) liveAddPeer(p *peer) {
-	p.lp = newLivePeer()
 	e.live.takeSlot(p, e.rng.Uint32())
 	e.live.each(func(s *liveSeg) {
 		if s.nhave > 0 {
-			e.sendHave(p, s, s.have.Bytes())
+			e.sendHave(p.lp.slot, s, s.have.Bytes())
 		} else {
-			e.sendAnnounce(p, s)
+			e.sendAnnounce(p.lp.slot, s)
 		}
 	})
 	e.live.touch(p)
@@ -30,7 +29,7 @@ func (e *Engine) liveAddPeer(p *peer) {
 // liveRemovePeer forgets what p held and the requests it had of us or we of
 // it; the chunks become requestable from others.
 func (e *Engine) liveRemovePeer(p *peer) {
-	lp := p.lp
+	lp := &p.lp
 	e.live.freeSlot(p)
 	for _, a := range lp.out {
 		if s := e.live.seg(segKey{a.Rendition, a.Sequence}); s != nil && int(a.Chunk) < s.n && s.req[a.Chunk] == p.id {
@@ -132,8 +131,8 @@ func (e *Engine) forwardAnnounce(s *liveSeg) {
 	sent := 0
 	for k := 0; k < n && sent < liveAnnounceFanout; k++ {
 		i := (l.fwdTurn + k) % n
-		if p := l.slots[i]; p != nil && !s.seenBy(i) {
-			e.sendAnnounce(p, s)
+		if l.slots[i] != nil && !s.seenBy(i) {
+			e.sendAnnounce(i, s)
 			sent++
 			l.fwdTurn = i + 1
 		}
@@ -166,25 +165,27 @@ func (l *liveState) stale(k segKey) bool {
 	return full || (w.hasFloor && k.seq <= w.floor)
 }
 
-// sendAnnounce sends s's announcement to p unless p has seen it.
-func (e *Engine) sendAnnounce(p *peer, s *liveSeg) {
-	if i := p.lp.slot; !s.seenBy(i) {
+// sendAnnounce sends s's announcement to the peer in slot i unless it has
+// seen it.
+func (e *Engine) sendAnnounce(i int, s *liveSeg) {
+	if !s.seenBy(i) {
 		s.markSeen(i)
-		e.send(p, wire.Announce{Data: s.raw})
+		e.sendSlot(i, wire.Announce{Data: s.raw})
 	}
 }
 
-// sendHave sends our chunk map of s to p: with s's announcement in a
-// LiveIntro if p has not seen it, else as a LiveHave. One message instead
-// of an Announce and a LiveHave: most peers first hear of a segment from a
-// neighbour's first map of it, not from the announcement's fanout.
-func (e *Engine) sendHave(p *peer, s *liveSeg, have []byte) {
-	if i := p.lp.slot; !s.seenBy(i) {
+// sendHave sends our chunk map of s to the peer in slot i: with s's
+// announcement in a LiveIntro if it has not seen it, else as a LiveHave.
+// One message instead of an Announce and a LiveHave: most peers first hear
+// of a segment from a neighbour's first map of it, not from the
+// announcement's fanout.
+func (e *Engine) sendHave(i int, s *liveSeg, have []byte) {
+	if !s.seenBy(i) {
 		s.markSeen(i)
-		e.send(p, wire.LiveIntro{Announce: s.raw, Chunks: have})
+		e.sendSlot(i, wire.LiveIntro{Announce: s.raw, Chunks: have})
 		return
 	}
-	e.send(p, wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: have})
+	e.sendSlot(i, wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: have})
 }
 
 // onLiveIntro handles a segment's announcement and p's chunk map of it, as
@@ -329,7 +330,7 @@ func (e *Engine) sendAdvert(s *liveSeg) {
 	have := s.have.Bytes()
 	for k := range quota {
 		i := lacking[(start+k)%len(lacking)]
-		e.sendHave(l.slots[i], s, have)
+		e.sendHave(i, s, have)
 		l.advertTurn = i + 1
 	}
 }

@@ -21,6 +21,7 @@ func (l *liveState) takeSlot(p *peer, rank uint32) {
 	if i < 0 {
 		i = len(l.slots)
 		l.slots = append(l.slots, nil)
+		l.ids = append(l.ids, "")
 		l.busy = append(l.busy, time.Time{})
 		l.depth = append(l.depth, 0)
 		l.fill = append(l.fill, 0)
@@ -28,7 +29,7 @@ func (l *liveState) takeSlot(p *peer, rank uint32) {
 		l.rank = append(l.rank, 0)
 		l.rollAt = append(l.rollAt, time.Time{})
 	}
-	l.slots[i], p.lp.slot = p, i
+	l.slots[i], l.ids[i], p.lp.slot = p, p.id, i
 	l.busy[i], l.fill[i], l.rank[i], l.rollAt[i] = time.Time{}, len(p.lp.out), rank, time.Time{}
 	l.noteRate(p)
 }
@@ -64,8 +65,11 @@ func (l *liveState) dropOut(p *peer, a wire.ChunkAddr) bool {
 func (l *liveState) freeSlot(p *peer) {
 	i := p.lp.slot
 	l.each(func(s *liveSeg) { s.clearSlot(i) })
-	l.slots[i] = nil
+	l.slots[i], l.ids[i] = nil, ""
 }
+
+// sendSlot queues message m to the peer in slot i.
+func (e *Engine) sendSlot(i int, m wire.Message) { e.emit(Send{Peer: e.live.ids[i], Msg: m}) }
 
 // rollPeers rolls the meters of the peers that may close a sample now.
 // A live engine keeps, by peer slot, a time before which neither meter of

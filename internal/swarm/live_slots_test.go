@@ -17,10 +17,13 @@ func checkSlotTables(t testing.TB, id PeerID, e *Engine) {
 	used := 0
 	for i, p := range l.slots {
 		if p == nil {
+			if l.ids[i] != "" {
+				t.Fatalf("%s: free slot %d names %s", id, i, l.ids[i])
+			}
 			continue
 		}
 		used++
-		if p.removed || e.peers[p.id] != p || p.lp.slot != i {
+		if p.removed || e.peers[p.id] != p || p.lp.slot != i || l.ids[i] != p.id {
 			t.Fatalf("%s: slot %d names %s, which is not the connected peer of that slot", id, i, p.id)
 		}
 		if l.depth[i] != l.depthOf(p) || l.fill[i] != len(p.lp.out) || l.rate[i] != p.down.bytesPerSec() {

@@ -41,8 +41,11 @@ type outReq struct {
 // peer is the engine's view of one connection.
 type peer struct {
 	id      PeerID
-	since   time.Time // when it was added
-	removed bool      // dropped: a Conn on it is stale
+	removed bool // dropped: a Conn on it is stale
+	// lp is first after those so that what a live input reads first
+	// shares their cache line (the peer is usually cold by then).
+	lp    livePeer  // live mode only
+	since time.Time // when it was added
 
 	bits       piece.Bitfield // what they have; Len()==0 until the manifest is known
 	rawBits    []byte         // Bitfield received before the manifest
@@ -59,12 +62,16 @@ type peer struct {
 
 	down meter // bytes they send us
 	up   meter // bytes we serve them
-
-	lp *livePeer // live mode only
 }
 
-func newPeer(id PeerID) *peer {
-	return &peer{id: id, amChoking: true, theyChoking: true, out: make(map[blockKey]outReq)}
+// newPeer returns the state of a new connection; a live one has no static
+// requests (out stays nil).
+func newPeer(id PeerID, live bool) *peer {
+	p := &peer{id: id, amChoking: true, theyChoking: true}
+	if !live {
+		p.out = make(map[blockKey]outReq)
+	}
+	return p
 }
 
 // depth returns how many requests may be outstanding to p.
