@@ -16,33 +16,37 @@ type segKey struct {
 	seq  uint64
 }
 
-// liveSeg is one announced segment in the window.
+// liveSeg is one announced segment in the window. What most inputs and
+// every schedule read comes first, so that it shares a few cache lines: a
+// segment is usually cold when an input finds it, and find reads its key.
 type liveSeg struct {
-	key       segKey
+	key    segKey
+	n      int // chunks
+	nhave  int
+	wanted bool // this node fetches it
+	ready  bool
+	gaveUp bool     // the playhead passed it before it was ready
+	origin bool     // FetchSegment outstanding
+	held   []uint64 // by peer slot: the chunks it holds (live_held.go)
+	seen   []uint64 // bit i: slot i knows the announcement
+	avail  []int    // per chunk: connected peers known to hold it
+	req    []PeerID // per chunk: peer with our outstanding request, "" none
+	have   piece.Bitfield
+	rank   []uint32 // per chunk: random tie-break
+	reqAt  []time.Time
+
+	srcs     []source // its sources in schedule srcSched (liveSchedule)
+	srcSched uint64
+
 	ann       live.Announcement
 	raw       []byte   // canonical announcement encoding, forwarded as wire.Announce
-	n         int      // chunks
 	chunks    [][]byte // verified chunks as received (never copied); nil until held
 	newChunks []int    // stored since the last LiveHave flush
-	have      piece.Bitfield
-	nhave     int
-
-	ready   bool
-	readyAt time.Time
-	wanted  bool // this node fetches it
+	readyAt   time.Time
 	// startable: learnt of at least its duration (less liveStartSlack)
 	// before its deadline, so playback can start with it (live_start.go)
 	startable bool
-	gaveUp    bool // the playhead passed it before it was ready
 
-	avail []int    // per chunk: connected peers known to hold it
-	held  []uint64 // by peer slot: the chunks it holds (live_held.go)
-	seen  []uint64 // bit i: slot i knows the announcement
-	rank  []uint32 // per chunk: random tie-break
-	req   []PeerID // per chunk: peer with our outstanding request, "" none
-	reqAt []time.Time
-
-	origin      bool // FetchSegment outstanding
 	originSent  time.Time
 	originFirst int // chunks [originFirst, originEnd) asked of the origin
 	originEnd   int
@@ -52,9 +56,6 @@ type liveSeg struct {
 	originAim   time.Time     // aim of the origin stages: see originAimOf
 
 	fromPeers, fromOrigin int64
-
-	srcs     []source // its sources in schedule srcSched (liveSchedule)
-	srcSched uint64
 }
 
 // deadline returns the playback deadline: Time + TargetLatency.
@@ -63,43 +64,57 @@ func (s *liveSeg) deadline(l *liveState) time.Time { return s.ann.Time.Add(l.cfg
 // end returns the broadcaster clock at the segment's end.
 func (s *liveSeg) end() time.Time { return s.ann.Time.Add(s.ann.Duration) }
 
-// liveWindow is one rendition's segments, oldest first.
+// liveWindow is one rendition's segments, oldest first. The windows are
+// values in liveState.win and find reads no segment but the one it
+// returns: finding a segment is the first thing most inputs do, on an
+// engine that is usually cold, and each pointer followed was a miss.
 type liveWindow struct {
-	segs     []*liveSeg
-	seqs     []uint64 // segs' sequences: find reads these, not the segments
-	floor    uint64   // highest evicted sequence
-	hasFloor bool
+	segs        []*liveSeg
+	first, last uint64 // sequences of the oldest and newest segment, if any
+	floor       uint64 // highest evicted sequence
+	hasFloor    bool
+	known       bool // the rendition has been announced (liveState.rends)
 }
 
 // find returns the segment with sequence seq, or nil. Sequences in a
 // window are usually consecutive, so the segment is first looked for at
 // its offset from the oldest; a gapped window falls back to a search.
 func (w *liveWindow) find(seq uint64) *liveSeg {
-	q := w.seqs
-	if len(q) == 0 {
+	segs := w.segs
+	if len(segs) == 0 || seq < w.first || seq > w.last {
 		return nil
 	}
-	if d := seq - q[0]; d < uint64(len(q)) && q[d] == seq {
-		return w.segs[d]
+	if d := seq - w.first; d < uint64(len(segs)) && segs[d].key.seq == seq {
+		return segs[d]
 	}
-	if i, ok := slices.BinarySearch(q, seq); ok {
-		return w.segs[i]
+	if i, ok := slices.BinarySearchFunc(segs, seq, cmpSeq); ok {
+		return segs[i]
 	}
 	return nil
+}
+
+// cmpSeq orders a segment against a sequence.
+func cmpSeq(s *liveSeg, seq uint64) int { return cmp.Compare(s.key.seq, seq) }
+
+// bounds refreshes first and last after segs changed.
+func (w *liveWindow) bounds() {
+	if n := len(w.segs); n > 0 {
+		w.first, w.last = w.segs[0].key.seq, w.segs[n-1].key.seq
+	}
 }
 
 // liveState is the engine's live-mode state; nil for static content.
 type liveState struct {
 	cfg      LiveConfig
-	now      time.Time     // latest input time, for Ready-time scheduling
-	dirty    bool          // something changed that may allow new requests of anyone
-	touched  []*peer       // peers whose own change may allow requests of them (live_pull.go)
-	fresh    []fresh       // chunks newly shown by peers' maps (live_pull.go)
-	onlyBuf  []*peer       // touchedPeers' and freshChunks' result, reused
-	freshBuf []candidate   // freshChunks' result, reused
-	adverts  []*liveSeg    // segments with chunks not yet advertised
-	win      []*liveWindow // by rendition; nil for renditions not announced
-	rends    []uint8       // sorted renditions with a window
+	now      time.Time    // latest input time, for Ready-time scheduling
+	dirty    bool         // something changed that may allow new requests of anyone
+	touched  []*peer      // peers whose own change may allow requests of them (live_pull.go)
+	fresh    []fresh      // chunks newly shown by peers' maps (live_pull.go)
+	onlyBuf  []*peer      // touchedPeers' and freshChunks' result, reused
+	freshBuf []candidate  // freshChunks' result, reused
+	adverts  []*liveSeg   // segments with chunks not yet advertised
+	win      []liveWindow // by rendition (known: announced)
+	rends    []uint8      // sorted renditions with a window
 	// fetch caches the segments being fetched, in each's order, for the
 	// paths that only care about those (most of a window is held or
 	// past); fetchStale says it must be rebuilt (see eachFetching).
@@ -167,21 +182,21 @@ func newLiveState(cfg LiveConfig) *liveState {
 
 // windowOf returns rendition r's window, or nil.
 func (l *liveState) windowOf(r uint8) *liveWindow {
-	if int(r) < len(l.win) {
-		return l.win[r]
+	if int(r) < len(l.win) && l.win[r].known {
+		return &l.win[r]
 	}
 	return nil
 }
 
-// window returns rendition r's window, creating it.
+// window returns rendition r's window, creating it. The pointer is valid
+// until the next window call (l.win may grow).
 func (l *liveState) window(r uint8) *liveWindow {
-	w := l.windowOf(r)
-	if w == nil {
-		w = &liveWindow{}
-		if int(r) >= len(l.win) {
-			l.win = append(l.win, make([]*liveWindow, int(r)+1-len(l.win))...)
-		}
-		l.win[r] = w
+	if int(r) >= len(l.win) {
+		l.win = append(l.win, make([]liveWindow, int(r)+1-len(l.win))...)
+	}
+	w := &l.win[r]
+	if !w.known {
+		w.known = true
 		i, _ := slices.BinarySearch(l.rends, r)
 		l.rends = slices.Insert(l.rends, i, r)
 	}
@@ -257,11 +272,9 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 		}
 	}
 	w := l.window(a.Rendition)
-	i, _ := slices.BinarySearchFunc(w.segs, s, func(x, y *liveSeg) int {
-		return cmp.Compare(x.key.seq, y.key.seq)
-	})
+	i, _ := slices.BinarySearchFunc(w.segs, s.key.seq, cmpSeq)
 	w.segs = slices.Insert(w.segs, i, s)
-	w.seqs = slices.Insert(w.seqs, i, s.key.seq)
+	w.bounds()
 	for len(w.segs) > l.cfg.WindowSegments {
 		e.evict(w, now)
 	}
@@ -274,7 +287,7 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 func (e *Engine) evict(w *liveWindow, now time.Time) {
 	s := w.segs[0]
 	w.segs = slices.Delete(w.segs, 0, 1)
-	w.seqs = slices.Delete(w.seqs, 0, 1)
+	w.bounds()
 	w.floor, w.hasFloor = s.key.seq, true
 	l := e.live
 	if s.wanted && !s.ready && !s.gaveUp {
