@@ -29,8 +29,8 @@ type liveSeg struct {
 	origin bool     // FetchSegment outstanding
 	held   []uint64 // by peer slot: the chunks it holds (live_held.go)
 	seen   []uint64 // bit i: slot i knows the announcement
-	avail  []int    // per chunk: connected peers known to hold it
-	req    []PeerID // per chunk: peer with our outstanding request, "" none
+	avail  []int32  // per chunk: connected peers known to hold it
+	req    []int32  // per chunk: slot+1 of the peer our request is out to, 0 none (asker)
 	have   piece.Bitfield
 	rank   []uint32 // per chunk: random tie-break
 	reqAt  []time.Time
@@ -57,6 +57,14 @@ type liveSeg struct {
 
 	fromPeers, fromOrigin int64
 }
+
+// asker returns the slot of the peer our request for chunk c of s is out
+// to, or -1. A request names a connected peer: one that leaves has its
+// requests withdrawn (liveRemovePeer), so a slot is never reused under one.
+func (s *liveSeg) asker(c int) int { return int(s.req[c]) - 1 }
+
+// askedOf reports whether our request for chunk c of s is out to p.
+func (s *liveSeg) askedOf(c int, p *peer) bool { return int(s.req[c]) == p.lp.slot+1 }
 
 // deadline returns the playback deadline: Time + TargetLatency.
 func (s *liveSeg) deadline(l *liveState) time.Time { return s.ann.Time.Add(l.cfg.TargetLatency) }
@@ -252,9 +260,11 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 	n := len(a.Chunks)
 	s := &liveSeg{
 		key: segKey{a.Rendition, a.Sequence}, ann: a, raw: raw, n: n,
-		have: piece.NewBitfield(n), chunks: make([][]byte, n), avail: make([]int, n), rank: make([]uint32, n),
-		req: make([]PeerID, n), reqAt: make([]time.Time, n),
+		have: piece.NewBitfield(n), chunks: make([][]byte, n), rank: make([]uint32, n),
+		reqAt: make([]time.Time, n),
 	}
+	per := make([]int32, 2*n) // what inputs read of each chunk, in one allocation
+	s.avail, s.req = per[:n:n], per[n:]
 	s.newHolders(len(l.slots))
 	for i := range s.rank {
 		s.rank[i] = e.rng.Uint32()

@@ -76,7 +76,7 @@ func (s *liveSeg) originDue(l *liveState, lead time.Duration, now time.Time) boo
 	}
 	unrequested, sourceless := false, false
 	for c := range s.n {
-		if !s.have.Has(c) && s.req[c] == "" {
+		if !s.have.Has(c) && s.req[c] == 0 {
 			unrequested = true
 			sourceless = sourceless || s.avail[c] == 0
 		}

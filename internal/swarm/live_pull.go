@@ -70,13 +70,15 @@ func (s *liveSeg) aim(l *liveState) time.Time { return s.deadline(l).Add(-liveSa
 // chunks go elsewhere. A segment no longer fetched has none out: becoming
 // ready, given up or unwanted withdraws them all (cancelAll).
 func (e *Engine) expireLive(now time.Time) {
-	e.live.eachFetching(func(s *liveSeg) {
-		for c, id := range s.req {
-			if id == "" || now.Sub(s.reqAt[c]) < liveRequestTimeout {
+	l := e.live
+	l.eachFetching(func(s *liveSeg) {
+		for c, r := range s.req {
+			if r == 0 || now.Sub(s.reqAt[c]) < liveRequestTimeout {
 				continue
 			}
+			i := s.asker(c)
 			e.cancelLive(s, c, now)
-			if p := e.peers[id]; p != nil {
+			if p := l.slots[i]; p != nil {
 				e.unanswered(p, s, c, now)
 			}
 			e.live.dirty = true
@@ -244,7 +246,7 @@ func (l *liveState) freshChunks(only []*peer, now time.Time) ([]candidate, []*pe
 	for _, f := range l.fresh {
 		s, c := f.s, f.c
 		if !l.askable(f.p) || l.seg(s.key) != s || !s.fetching() || s.originBusy(now) ||
-			s.req[c] != "" || s.have.Has(c) || !s.holds(f.p.lp.slot, c) || heldByAny(s, only, c) {
+			s.req[c] != 0 || s.have.Has(c) || !s.holds(f.p.lp.slot, c) || heldByAny(s, only, c) {
 			continue
 		}
 		if !slices.Contains(cands, candidate{s, c}) {
@@ -270,7 +272,7 @@ func (e *Engine) candidates(only []*peer, now time.Time) []candidate {
 			return
 		}
 		for c := range s.n {
-			if s.avail[c] > 0 && s.req[c] == "" && !s.have.Has(c) && heldByAny(s, only, c) {
+			if s.avail[c] > 0 && s.req[c] == 0 && !s.have.Has(c) && heldByAny(s, only, c) {
 				cands = append(cands, candidate{s, c})
 			}
 		}
@@ -397,7 +399,7 @@ func (l *liveState) depthOf(p *peer) int {
 // requestChunk asks p for chunk c of s.
 func (e *Engine) requestChunk(p *peer, s *liveSeg, c int, now time.Time) {
 	a := wire.ChunkAddr{Rendition: s.key.rend, Sequence: s.key.seq, Chunk: uint32(c)}
-	s.req[c], s.reqAt[c] = p.id, now
+	s.req[c], s.reqAt[c] = int32(p.lp.slot+1), now
 	e.live.addOut(p, a)
 	e.send(p, wire.LiveRequest{ChunkAddr: a})
 }

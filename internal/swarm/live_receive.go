@@ -32,8 +32,8 @@ func (e *Engine) liveRemovePeer(p *peer) {
 	lp := &p.lp
 	e.live.freeSlot(p)
 	for _, a := range lp.out {
-		if s := e.live.seg(segKey{a.Rendition, a.Sequence}); s != nil && int(a.Chunk) < s.n && s.req[a.Chunk] == p.id {
-			s.req[a.Chunk] = ""
+		if s := e.live.seg(segKey{a.Rendition, a.Sequence}); s != nil && int(a.Chunk) < s.n && s.askedOf(int(a.Chunk), p) {
+			s.req[a.Chunk] = 0
 		}
 	}
 	e.live.up.dropPeer(p)
@@ -226,7 +226,7 @@ func (e *Engine) onLiveHave(p *peer, m wire.LiveHave, now time.Time) {
 				continue
 			}
 			s.avail[c]++
-			if fetching && s.req[c] == "" && !s.have.Has(c) {
+			if fetching && s.req[c] == 0 && !s.have.Has(c) {
 				e.live.fresh = append(e.live.fresh, fresh{p, s, c})
 			}
 		}
@@ -245,8 +245,8 @@ func (e *Engine) onLiveData(p *peer, m wire.LiveData, now time.Time) {
 	s := e.live.seg(segKey{m.Rendition, m.Sequence})
 	c := int(m.Chunk)
 	if e.live.dropOut(p, m.ChunkAddr) {
-		if s != nil && c < s.n && s.req[c] == p.id {
-			s.req[c] = ""
+		if s != nil && c < s.n && s.askedOf(c, p) {
+			s.req[c] = 0
 		}
 	}
 	e.live.touch(p)
@@ -270,7 +270,7 @@ func (e *Engine) storeChunk(s *liveSeg, c int, b []byte, now time.Time) {
 	s.chunks[c] = b
 	s.have.Set(c)
 	s.nhave++
-	if s.req[c] != "" {
+	if s.req[c] != 0 {
 		e.cancelLive(s, c, now)
 	}
 	e.advertise(s, c)
@@ -344,7 +344,7 @@ func (e *Engine) sendAdvert(s *liveSeg) {
 func advertQuota(s *liveSeg, lacking int) int {
 	a := s.n
 	for _, c := range s.newChunks {
-		a = min(a, s.avail[c])
+		a = min(a, int(s.avail[c]))
 	}
 	q := (lacking*liveAdvertHolders + a) / (a + 1) // ceil(lacking·H/(A+1))
 	return min(q, lacking)
@@ -375,8 +375,8 @@ func (e *Engine) onLiveReject(p *peer, m wire.LiveReject, now time.Time) {
 	k := segKey{m.Rendition, m.Sequence}
 	s := e.live.seg(k)
 	c := int(m.Chunk)
-	if s != nil && c < s.n && s.req[c] == p.id {
-		s.req[c] = ""
+	if s != nil && c < s.n && s.askedOf(c, p) {
+		s.req[c] = 0
 	}
 	switch m.Reason {
 	case wire.RejectNotHave:
@@ -392,7 +392,7 @@ func (e *Engine) onLiveReject(p *peer, m wire.LiveReject, now time.Time) {
 // cancelAll withdraws every request we have out for chunks of s.
 func (e *Engine) cancelAll(s *liveSeg, now time.Time) {
 	for c := range s.req {
-		if s.req[c] != "" {
+		if s.req[c] != 0 {
 			e.cancelLive(s, c, now)
 		}
 	}
@@ -400,9 +400,9 @@ func (e *Engine) cancelAll(s *liveSeg, now time.Time) {
 
 // cancelLive withdraws our outstanding request for chunk c of s.
 func (e *Engine) cancelLive(s *liveSeg, c int, now time.Time) {
-	id := s.req[c]
-	s.req[c] = ""
-	p := e.peers[id]
+	i := s.asker(c)
+	s.req[c] = 0
+	p := e.live.slots[i]
 	if p == nil {
 		return
 	}

@@ -2,9 +2,11 @@ package swarm
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/shoal-p2p/shoal/internal/piece"
+	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
 // checkSlotTables fails t unless e's dense tables agree with its peers:
@@ -45,7 +47,7 @@ func checkSlotTables(t testing.TB, id PeerID, e *Engine) {
 					n++
 				}
 			}
-			if s.avail[c] != n {
+			if int(s.avail[c]) != n {
 				t.Fatalf("%s: segment %d chunk %d: avail %d, want the %d slots holding it", id, s.key.seq, c, s.avail[c], n)
 			}
 		}
@@ -54,7 +56,39 @@ func checkSlotTables(t testing.TB, id PeerID, e *Engine) {
 				t.Fatalf("%s: segment %d: free slot %d knows it", id, s.key.seq, i)
 			}
 		}
+		for c := range s.n {
+			if i := s.asker(c); i >= 0 {
+				a := wire.ChunkAddr{Rendition: s.key.rend, Sequence: s.key.seq, Chunk: uint32(c)}
+				if p := l.slots[i]; p == nil || !slices.Contains(p.lp.out, a) {
+					t.Fatalf("%s: segment %d chunk %d: asked of slot %d, which has no such request out", id, s.key.seq, c, i)
+				}
+			}
+		}
 	})
+	checkRequestsNamed(t, id, e)
+}
+
+// checkRequestsNamed fails t unless every request out to a peer is the
+// one its segment names for the chunk.
+func checkRequestsNamed(t testing.TB, id PeerID, e *Engine) {
+	t.Helper()
+	for _, p := range e.list {
+		for _, a := range p.lp.out {
+			s := e.live.seg(segKey{a.Rendition, a.Sequence})
+			if s == nil || int(a.Chunk) >= s.n || !s.askedOf(int(a.Chunk), p) {
+				t.Fatalf("%s: request %v out to %s, not named by its segment", id, a, p.id)
+			}
+		}
+	}
+}
+
+// checkTables checks every running engine's dense tables (checkSlotTables).
+func (h *lharness) checkTables() {
+	for _, id := range h.order {
+		if n := h.nodes[id]; !n.gone {
+			checkSlotTables(h.t, id, n.eng)
+		}
+	}
 }
 
 // TestLiveSlotTablesInStep runs a swarm whose peers leave and join, so
@@ -62,13 +96,7 @@ func checkSlotTables(t testing.TB, id PeerID, e *Engine) {
 // every step.
 func TestLiveSlotTablesInStep(t *testing.T) {
 	h, ids := liveSwarm(t, 6, lhSegSize, 2*lhRate, 2*lhRate, 11)
-	h.afterStep = func() {
-		for _, id := range h.order {
-			if n := h.nodes[id]; !n.gone {
-				checkSlotTables(t, id, n.eng)
-			}
-		}
-	}
+	h.afterStep = h.checkTables
 	h.runSegments(6)
 	h.leave(ids[1])
 	h.leave(ids[3])
