@@ -75,7 +75,8 @@ func (e *Engine) onAnnounce(p *peer, raw []byte, now time.Time) {
 // LiveAnnounce hands the engine an announcement obtained outside the swarm,
 // for example polled from the origin next to the segments, so viewers keep
 // learning the live edge when no peer relays it. It is checked like one from
-// a peer; an invalid one is an error, a stale or known one is ignored.
+// a peer; an invalid one is an error, a stale or known one is ignored. The
+// engine keeps raw: the caller must not modify it afterwards.
 func (e *Engine) LiveAnnounce(raw []byte, now time.Time) error {
 	if e.live == nil {
 		return errors.New("swarm: live announcement on a static engine")
@@ -86,7 +87,11 @@ func (e *Engine) LiveAnnounce(raw []byte, now time.Time) error {
 // acceptAnnounce checks an announcement from peer from (nil: the runtime),
 // stores it if new and forwards it to every peer that has not seen it. It
 // fails for a malformed, foreign or badly signed one; a stale or already
-// known one is not an error.
+// known one is not an error. A new one keeps raw, not a copy (Receive and
+// LiveAnnounce say so): announcements are the largest state a viewer
+// keeps per segment besides its bytes, and each viewer of a simulation
+// then holds the same bytes, which makes knownAnnounce's comparison
+// pointer-equal.
 func (e *Engine) acceptAnnounce(from *peer, raw []byte, now time.Time) error {
 	e.live.now = now
 	if s := e.knownAnnounce(raw); s != nil {
@@ -109,7 +114,7 @@ func (e *Engine) acceptAnnounce(from *peer, raw []byte, now time.Time) error {
 	if e.live.cfg.Broadcaster || e.live.seg(k) != nil || e.live.stale(k) {
 		return nil
 	}
-	s := e.addSegment(a, append([]byte(nil), raw...), now)
+	s := e.addSegment(a, raw[:len(raw):len(raw)], now)
 	if from != nil {
 		s.markSeen(from.lp.slot)
 	}

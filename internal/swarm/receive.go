@@ -10,8 +10,9 @@ import (
 // Receive handles message m from peer id. Messages from unknown or banned
 // peers are ignored; malformed content is answered with a Reject or a
 // Disconnect, never a panic. On a live channel the engine keeps LiveData
-// payloads as they are: the caller must not reuse their buffers
-// (wire.Reader allocates a fresh one per frame).
+// payloads and the announcement bytes of Announce and LiveIntro as they
+// are: the caller must not reuse their buffers (wire.Reader allocates a
+// fresh one per frame).
 func (e *Engine) Receive(id PeerID, m wire.Message, now time.Time) {
 	e.ReceiveConn(Conn{e.peers[id]}, m, now)
 }
