@@ -43,16 +43,17 @@ func (e *Engine) liveRemovePeer(p *peer) {
 	e.live.dirty = true
 }
 
-// liveReceive is Receive in live mode.
-func (e *Engine) liveReceive(p *peer, m wire.Message, now time.Time) {
+// liveReceive is Receive in live mode, from the connected peer of c.
+func (e *Engine) liveReceive(c Conn, m wire.Message, now time.Time) {
 	e.live.now = now
+	p := c.p
 	switch m := m.(type) {
 	case wire.Announce:
-		e.onAnnounce(p, m.Data, now)
+		e.onAnnounce(c, m.Data, now)
 	case wire.LiveHave:
-		e.onLiveHave(p, m, now)
+		e.onLiveHave(c, m, now)
 	case wire.LiveIntro:
-		e.onLiveIntro(p, m, now)
+		e.onLiveIntro(c, m, now)
 	case wire.LiveRequest:
 		e.onLiveRequest(p, m.ChunkAddr, now)
 	case wire.LiveData:
@@ -65,10 +66,11 @@ func (e *Engine) liveReceive(p *peer, m wire.Message, now time.Time) {
 	// Static-content messages are ignored on a live channel.
 }
 
-// onAnnounce handles an announcement from p; an invalid one gets p banned.
-func (e *Engine) onAnnounce(p *peer, raw []byte, now time.Time) {
-	if err := e.acceptAnnounce(p, raw, now); err != nil {
-		e.ban(p.id, "sent an invalid announcement", now)
+// onAnnounce handles an announcement from c's peer; an invalid one gets
+// it banned.
+func (e *Engine) onAnnounce(c Conn, raw []byte, now time.Time) {
+	if err := e.acceptAnnounce(int(c.slot), raw, now); err != nil {
+		e.ban(c.p.id, "sent an invalid announcement", now)
 	}
 }
 
@@ -81,10 +83,10 @@ func (e *Engine) LiveAnnounce(raw []byte, now time.Time) error {
 	if e.live == nil {
 		return errors.New("swarm: live announcement on a static engine")
 	}
-	return e.acceptAnnounce(nil, raw, now)
+	return e.acceptAnnounce(-1, raw, now)
 }
 
-// acceptAnnounce checks an announcement from peer from (nil: the runtime),
+// acceptAnnounce checks an announcement from the peer in slot from (-1: the runtime),
 // stores it if new and forwards it to every peer that has not seen it. It
 // fails for a malformed, foreign or badly signed one; a stale or already
 // known one is not an error. A new one keeps raw, not a copy (Receive and
@@ -92,11 +94,11 @@ func (e *Engine) LiveAnnounce(raw []byte, now time.Time) error {
 // keeps per segment besides its bytes, and each viewer of a simulation
 // then holds the same bytes, which makes knownAnnounce's comparison
 // pointer-equal.
-func (e *Engine) acceptAnnounce(from *peer, raw []byte, now time.Time) error {
+func (e *Engine) acceptAnnounce(from int, raw []byte, now time.Time) error {
 	e.live.now = now
 	if s := e.knownAnnounce(raw); s != nil {
-		if from != nil {
-			s.markSeen(from.lp.slot)
+		if from >= 0 {
+			s.markSeen(from)
 		}
 		return nil
 	}
@@ -108,15 +110,15 @@ func (e *Engine) acceptAnnounce(from *peer, raw []byte, now time.Time) error {
 		return fmt.Errorf("swarm: announcement: %w", err)
 	}
 	k := segKey{a.Rendition, a.Sequence}
-	if s := e.live.seg(k); s != nil && from != nil {
-		s.markSeen(from.lp.slot)
+	if s := e.live.seg(k); s != nil && from >= 0 {
+		s.markSeen(from)
 	}
 	if e.live.cfg.Broadcaster || e.live.seg(k) != nil || e.live.stale(k) {
 		return nil
 	}
 	s := e.addSegment(a, raw[:len(raw):len(raw)], now)
-	if from != nil {
-		s.markSeen(from.lp.slot)
+	if from >= 0 {
+		s.markSeen(from)
 	}
 	e.forwardAnnounce(s)
 	e.live.dirty = true
@@ -197,42 +199,43 @@ func (e *Engine) sendHave(i int, s *liveSeg, have []byte) {
 // an Announce followed by a LiveHave: an invalid announcement gets p
 // banned; a map of a segment not kept (stale, or on the broadcaster) is
 // ignored.
-func (e *Engine) onLiveIntro(p *peer, m wire.LiveIntro, now time.Time) {
-	if err := e.acceptAnnounce(p, m.Announce, now); err != nil {
-		e.ban(p.id, "sent an invalid announcement", now)
+func (e *Engine) onLiveIntro(c Conn, m wire.LiveIntro, now time.Time) {
+	if err := e.acceptAnnounce(int(c.slot), m.Announce, now); err != nil {
+		e.ban(c.p.id, "sent an invalid announcement", now)
 		return
 	}
 	if r, seq, ok := live.AnnouncementKey(m.Announce); ok {
-		e.onLiveHave(p, wire.LiveHave{Rendition: r, Sequence: seq, Chunks: m.Chunks}, now)
+		e.onLiveHave(c, wire.LiveHave{Rendition: r, Sequence: seq, Chunks: m.Chunks}, now)
 	}
 }
 
-// onLiveHave replaces p's chunk map of a segment. A map of the wrong length
-// is a protocol error; one for a segment outside the window is ignored.
-func (e *Engine) onLiveHave(p *peer, m wire.LiveHave, now time.Time) {
+// onLiveHave replaces c's peer's chunk map of a segment. A map of the wrong
+// length is a protocol error; one for a segment outside the window is
+// ignored.
+func (e *Engine) onLiveHave(c Conn, m wire.LiveHave, now time.Time) {
 	s := e.live.seg(segKey{m.Rendition, m.Sequence})
 	if s == nil {
 		return
 	}
 	if checkMap(m.Chunks, s.n) != nil {
-		e.disconnect(p, false, "bad live have", now)
+		e.disconnect(c.p, false, "bad live have", now)
 		return
 	}
-	i := p.lp.slot
+	i := int(c.slot)
 	s.markSeen(i)
 	fetching := s.fetching()
 	row := s.row(i)
 	for k, old := range row {
 		x := mapWord(m.Chunks, k)
 		for d := old ^ x; d != 0; d &= d - 1 {
-			c := k<<6 | bits.TrailingZeros64(d)
-			if x&(1<<(c&63)) == 0 {
-				s.avail[c]--
+			ch := k<<6 | bits.TrailingZeros64(d)
+			if x&(1<<(ch&63)) == 0 {
+				s.avail[ch]--
 				continue
 			}
-			s.avail[c]++
-			if fetching && s.req[c] == 0 && !s.have.Has(c) {
-				e.live.fresh = append(e.live.fresh, fresh{p, s, c})
+			s.avail[ch]++
+			if fetching && s.req[ch] == 0 && !s.have.Has(ch) {
+				e.live.fresh = append(e.live.fresh, fresh{c.p, s, ch})
 			}
 		}
 		row[k] = x

@@ -68,6 +68,13 @@ func (l *liveState) freeSlot(p *peer) {
 	l.slots[i], l.ids[i] = nil, ""
 }
 
+// connected reports whether c is the handle of a connected peer: a
+// removed peer's slot is freed (and may be another's), so this is
+// !c.p.removed without reading the peer.
+func (l *liveState) connected(c Conn) bool {
+	return int(c.slot) < len(l.slots) && l.slots[c.slot] == c.p
+}
+
 // sendSlot queues message m to the peer in slot i.
 func (e *Engine) sendSlot(i int, m wire.Message) { e.emit(Send{Peer: e.live.ids[i], Msg: m}) }
 
