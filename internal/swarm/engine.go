@@ -30,6 +30,13 @@ type Stats struct {
 // one live channel when Config.Live is set. It is not safe for concurrent
 // use: the runtime serialises calls.
 type Engine struct {
+	// live is nil for static content, else it points at liveMem: the live
+	// state is part of the engine, its first fields in the engine's first
+	// cache line, since an input to an engine (usually cold in a large
+	// simulation) reads them before anything else.
+	live    *liveState
+	liveMem liveState
+
 	cfg Config
 	rng *rand.Rand
 
@@ -58,8 +65,6 @@ type Engine struct {
 	org   originState
 	mf    manifestFetch
 
-	live *liveState // nil for static content
-
 	stats   Stats
 	down    meter
 	up      meter
@@ -83,7 +88,8 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.org.init()
 	if cfg.Live != nil {
-		e.live = newLiveState(*cfg.Live)
+		e.liveMem.cfg = *cfg.Live
+		e.live = &e.liveMem
 	}
 	if cfg.Manifest != nil {
 		e.setManifest(cfg.Manifest, cfg.Have)

@@ -111,18 +111,20 @@ func (w *liveWindow) bounds() {
 	}
 }
 
-// liveState is the engine's live-mode state; nil for static content.
+// liveState is the engine's live-mode state. What every input reads comes
+// first (see Engine.live).
 type liveState struct {
-	cfg      LiveConfig
-	now      time.Time    // latest input time, for Ready-time scheduling
+	slots    []*peer      // by livePeer.slot; nil when free
+	win      []liveWindow // by rendition (known: announced)
 	dirty    bool         // something changed that may allow new requests of anyone
+	now      time.Time    // latest input time, for Ready-time scheduling
 	touched  []*peer      // peers whose own change may allow requests of them (live_pull.go)
 	fresh    []fresh      // chunks newly shown by peers' maps (live_pull.go)
+	adverts  []*liveSeg   // segments with chunks not yet advertised
 	onlyBuf  []*peer      // touchedPeers' and freshChunks' result, reused
 	freshBuf []candidate  // freshChunks' result, reused
-	adverts  []*liveSeg   // segments with chunks not yet advertised
-	win      []liveWindow // by rendition (known: announced)
 	rends    []uint8      // sorted renditions with a window
+	cfg      LiveConfig
 	// fetch caches the segments being fetched, in each's order, for the
 	// paths that only care about those (most of a window is held or
 	// past); fetchStale says it must be rebuilt (see eachFetching).
@@ -133,8 +135,7 @@ type liveState struct {
 	originTime     time.Duration // EWMA of origin fetch durations
 	chunkSize      int           // of the newest announcement, for pipeline sizing
 
-	slots []*peer  // by livePeer.slot; nil when free
-	ids   []PeerID // by slot: its peer's ID, so that adverts need not read the peers
+	ids []PeerID // by slot: its peer's ID, so that adverts need not read the peers
 	// What a schedule reads of each peer, by slot, kept as it changes, so
 	// that a schedule over all peers reads these and the segments, not
 	// the peers (live_slots.go).
@@ -182,10 +183,6 @@ func (cs *chunkSet) remove(a wire.ChunkAddr) bool {
 	(*cs)[i] = (*cs)[last]
 	*cs = (*cs)[:last]
 	return true
-}
-
-func newLiveState(cfg LiveConfig) *liveState {
-	return &liveState{cfg: cfg}
 }
 
 // windowOf returns rendition r's window, or nil.
