@@ -88,8 +88,8 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.org.init()
 	if cfg.Live != nil {
-		e.liveMem.cfg = *cfg.Live
 		e.live = &e.liveMem
+		e.live.init(*cfg.Live)
 	}
 	if cfg.Manifest != nil {
 		e.setManifest(cfg.Manifest, cfg.Have)

@@ -114,16 +114,20 @@ func (w *liveWindow) bounds() {
 // liveState is the engine's live-mode state. What every input reads comes
 // first (see Engine.live).
 type liveState struct {
-	slots    []*peer      // by livePeer.slot; nil when free
-	win      []liveWindow // by rendition (known: announced)
-	dirty    bool         // something changed that may allow new requests of anyone
-	now      time.Time    // latest input time, for Ready-time scheduling
-	touched  []*peer      // peers whose own change may allow requests of them (live_pull.go)
-	fresh    []fresh      // chunks newly shown by peers' maps (live_pull.go)
-	adverts  []*liveSeg   // segments with chunks not yet advertised
-	onlyBuf  []*peer      // touchedPeers' and freshChunks' result, reused
-	freshBuf []candidate  // freshChunks' result, reused
-	rends    []uint8      // sorted renditions with a window
+	slots []*peer      // by livePeer.slot; nil when free
+	win   []liveWindow // by rendition (known: announced); winMem while one
+	dirty bool         // something changed that may allow new requests of anyone
+	now   time.Time    // latest input time, for Ready-time scheduling
+	// winMem holds the first rendition's window, beside the fields every
+	// input reads, so finding a segment of a single-rendition stream
+	// reads no other line before the window's segment list.
+	winMem   [1]liveWindow
+	touched  []*peer     // peers whose own change may allow requests of them (live_pull.go)
+	fresh    []fresh     // chunks newly shown by peers' maps (live_pull.go)
+	adverts  []*liveSeg  // segments with chunks not yet advertised
+	onlyBuf  []*peer     // touchedPeers' and freshChunks' result, reused
+	freshBuf []candidate // freshChunks' result, reused
+	rends    []uint8     // sorted renditions with a window
 	cfg      LiveConfig
 	// fetch caches the segments being fetched, in each's order, for the
 	// paths that only care about those (most of a window is held or
@@ -183,6 +187,12 @@ func (cs *chunkSet) remove(a wire.ChunkAddr) bool {
 	(*cs)[i] = (*cs)[last]
 	*cs = (*cs)[:last]
 	return true
+}
+
+// init sets up an engine's live state for cfg.
+func (l *liveState) init(cfg LiveConfig) {
+	l.cfg = cfg
+	l.win = l.winMem[:0]
 }
 
 // windowOf returns rendition r's window, or nil.
