@@ -191,7 +191,7 @@ func (e *Engine) AddPeer(id PeerID, now time.Time) {
 	e.order = slices.Insert(e.order, i, id)
 	e.list = slices.Insert(e.list, i, p)
 	if e.live != nil {
-		e.live.now = now
+		e.live.setNow(now)
 		e.liveAddPeer(p)
 		return
 	}
@@ -212,7 +212,7 @@ func (e *Engine) RemovePeer(id PeerID, now time.Time) {
 	}
 	e.dropPeer(p)
 	if e.live != nil {
-		e.live.now = now
+		e.live.setNow(now)
 		e.liveRemovePeer(p)
 		return
 	}

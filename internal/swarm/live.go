@@ -33,7 +33,7 @@ type liveSeg struct {
 	req    []int32  // per chunk: slot+1 of the peer our request is out to, 0 none (asker)
 	have   piece.Bitfield
 	rank   []uint32 // per chunk: random tie-break
-	reqAt  []time.Time
+	reqAt  []int64  // per chunk: when our request went out, a table time (live_clock.go)
 
 	srcs     []source // its sources in schedule srcSched (liveSchedule)
 	srcSched uint64
@@ -117,11 +117,12 @@ type liveState struct {
 	slots []*peer      // by livePeer.slot; nil when free
 	win   []liveWindow // by rendition (known: announced); winMem while one
 	dirty bool         // something changed that may allow new requests of anyone
-	now   time.Time    // latest input time, for Ready-time scheduling
 	// winMem holds the first rendition's window, beside the fields every
 	// input reads, so finding a segment of a single-rendition stream
 	// reads no other line before the window's segment list.
 	winMem   [1]liveWindow
+	nowAt    int64       // now as a table time (live_clock.go)
+	now      time.Time   // latest input time, for Ready-time scheduling (setNow)
 	touched  []*peer     // peers whose own change may allow requests of them (live_pull.go)
 	fresh    []fresh     // chunks newly shown by peers' maps (live_pull.go)
 	adverts  []*liveSeg  // segments with chunks not yet advertised
@@ -143,21 +144,24 @@ type liveState struct {
 	// What a schedule reads of each peer, by slot, kept as it changes, so
 	// that a schedule over all peers reads these and the segments, not
 	// the peers (live_slots.go).
-	busy       []time.Time // no requests to it before this (after TooMany or a timeout)
-	depth      []int       // its pipeline depth (depthOf), refreshed when its rate changes (noteRate)
-	fill       []int       // our requests outstanding to it: len(livePeer.out)
-	rate       []float64   // its download rate estimate (noteRate), a tie-break among sources
-	rank       []uint32    // its random tie-break among equally loaded, equally fast sources
-	open       []int       // during a schedule over all peers: see openAt
-	rollAt     []time.Time // its meters close no sample before this (rollPeers)
-	srcBuf     []source    // backing of the segments' sources during a schedule
-	sched      uint64      // schedules so far; liveSeg.srcSched names the one srcs is of
-	advertTurn int         // slot where the next advert round starts
-	fwdTurn    int         // slot where the next announcement forward starts
-	lacking    []int       // sendAdvert's scratch
+	busy       []int64   // no requests to it before this table time (after TooMany or a timeout)
+	depth      []int     // its pipeline depth (depthOf), refreshed when its rate changes (noteRate)
+	fill       []int     // our requests outstanding to it: len(livePeer.out)
+	rate       []float64 // its download rate estimate (noteRate), a tie-break among sources
+	rank       []uint32  // its random tie-break among equally loaded, equally fast sources
+	open       []int     // during a schedule over all peers: see openAt
+	rollAt     []int64   // its meters close no sample before this table time (rollPeers)
+	srcBuf     []source  // backing of the segments' sources during a schedule
+	sched      uint64    // schedules so far; liveSeg.srcSched names the one srcs is of
+	advertTurn int       // slot where the next advert round starts
+	fwdTurn    int       // slot where the next announcement forward starts
+	lacking    []int     // sendAdvert's scratch
 	up         uploadState
 	push       pushState
 	arrival    uint64 // serve-queue arrival counter
+
+	epoch    time.Time // table times count from this (live_clock.go)
+	hasEpoch bool
 
 	ready, late, missed int
 	started             bool // a wanted segment is ready (live_start.go)
@@ -268,7 +272,7 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 	s := &liveSeg{
 		key: segKey{a.Rendition, a.Sequence}, ann: a, raw: raw, n: n,
 		have: piece.NewBitfield(n), chunks: make([][]byte, n), rank: make([]uint32, n),
-		reqAt: make([]time.Time, n),
+		reqAt: make([]int64, n),
 	}
 	per := make([]int32, 2*n) // what inputs read of each chunk, in one allocation
 	s.avail, s.req = per[:n:n], per[n:]

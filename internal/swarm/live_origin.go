@@ -96,7 +96,7 @@ func (e *Engine) LiveOriginData(r uint8, seq uint64, data []byte, now time.Time)
 	if l == nil {
 		return
 	}
-	l.now = now
+	l.setNow(now)
 	s := l.seg(segKey{r, seq})
 	if s == nil || !s.origin {
 		e.stats.BytesWasted += int64(len(data))
@@ -139,7 +139,7 @@ func (e *Engine) LiveOriginFailed(r uint8, seq uint64, now time.Time) {
 	if l == nil {
 		return
 	}
-	l.now = now
+	l.setNow(now)
 	s := l.seg(segKey{r, seq})
 	if s == nil || !s.origin {
 		return

@@ -43,7 +43,7 @@ func (e *Engine) Publish(a live.Announcement, data []byte, now time.Time) error 
 	if err := e.checkPublish(&a, data); err != nil {
 		return err
 	}
-	l.now = now
+	l.setNow(now)
 	raw := a.Append(nil)
 	if len(raw) > wire.MaxAnnounceSize {
 		return fmt.Errorf("swarm: publish %d/%d: announcement of %d bytes exceeds %d", a.Rendition, a.Sequence, len(raw), wire.MaxAnnounceSize)

@@ -50,7 +50,7 @@ const (
 
 // liveTick is Tick's live part.
 func (e *Engine) liveTick(now time.Time) {
-	e.live.now = now
+	e.live.setNow(now)
 	e.expireLive(now)
 	e.giveUp(now)
 	e.drainUpload(now)
@@ -73,7 +73,7 @@ func (e *Engine) expireLive(now time.Time) {
 	l := e.live
 	l.eachFetching(func(s *liveSeg) {
 		for c, r := range s.req {
-			if r == 0 || now.Sub(s.reqAt[c]) < liveRequestTimeout {
+			if r == 0 || l.nowAt-s.reqAt[c] < int64(liveRequestTimeout) {
 				continue
 			}
 			i := s.asker(c)
@@ -99,8 +99,8 @@ func (e *Engine) unanswered(p *peer, s *liveSeg, c int, now time.Time) {
 	p.down.penalize()
 	l := e.live
 	l.noteRate(p)
-	if until := now.Add(back); until.After(l.busy[p.lp.slot]) {
-		l.setBusy(p, until)
+	if until := l.at(now.Add(back)); until > l.busy[p.lp.slot] {
+		l.busy[p.lp.slot] = until
 	}
 }
 
@@ -224,7 +224,7 @@ func (l *liveState) askable(p *peer) bool {
 		return false
 	}
 	i := p.lp.slot
-	return !l.now.Before(l.busy[i]) && l.fill[i] < l.depth[i]
+	return l.nowAt >= l.busy[i] && l.fill[i] < l.depth[i]
 }
 
 // fresh is a chunk a peer's map newly showed (onLiveHave), for the next
@@ -326,7 +326,7 @@ func (e *Engine) openAt(i int) int {
 		return d
 	}
 	d := -1
-	if p := l.slots[i]; p != nil && !l.now.Before(l.busy[i]) {
+	if p := l.slots[i]; p != nil && l.nowAt >= l.busy[i] {
 		d = l.depth[i]
 	}
 	l.open[i] = d
@@ -399,7 +399,7 @@ func (l *liveState) depthOf(p *peer) int {
 // requestChunk asks p for chunk c of s.
 func (e *Engine) requestChunk(p *peer, s *liveSeg, c int, now time.Time) {
 	a := wire.ChunkAddr{Rendition: s.key.rend, Sequence: s.key.seq, Chunk: uint32(c)}
-	s.req[c], s.reqAt[c] = int32(p.lp.slot+1), now
+	s.req[c], s.reqAt[c] = int32(p.lp.slot+1), e.live.nowAt
 	e.live.addOut(p, a)
 	e.send(p, wire.LiveRequest{ChunkAddr: a})
 }

@@ -45,7 +45,7 @@ func (e *Engine) liveRemovePeer(p *peer) {
 
 // liveReceive is Receive in live mode, from the connected peer of c.
 func (e *Engine) liveReceive(c Conn, m wire.Message, now time.Time) {
-	e.live.now = now
+	e.live.setNow(now)
 	p := c.p
 	switch m := m.(type) {
 	case wire.Announce:
@@ -95,7 +95,7 @@ func (e *Engine) LiveAnnounce(raw []byte, now time.Time) error {
 // then holds the same bytes, which makes knownAnnounce's comparison
 // pointer-equal.
 func (e *Engine) acceptAnnounce(from int, raw []byte, now time.Time) error {
-	e.live.now = now
+	e.live.setNow(now)
 	if s := e.knownAnnounce(raw); s != nil {
 		if from >= 0 {
 			s.markSeen(from)

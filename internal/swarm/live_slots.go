@@ -15,27 +15,27 @@ import (
 // lowest first and reused, so the layout is deterministic.
 
 // takeSlot gives p the lowest free slot, with tie-break rank.
-// Its meters start at the next Tick (rollAt zero).
+// Its meters start at the next Tick (rollAt never).
 func (l *liveState) takeSlot(p *peer, rank uint32) {
 	i := slices.Index(l.slots, nil)
 	if i < 0 {
 		i = len(l.slots)
 		l.slots = append(l.slots, nil)
 		l.ids = append(l.ids, "")
-		l.busy = append(l.busy, time.Time{})
+		l.busy = append(l.busy, never)
 		l.depth = append(l.depth, 0)
 		l.fill = append(l.fill, 0)
 		l.rate = append(l.rate, 0)
 		l.rank = append(l.rank, 0)
-		l.rollAt = append(l.rollAt, time.Time{})
+		l.rollAt = append(l.rollAt, never)
 	}
 	l.slots[i], l.ids[i], p.lp.slot = p, p.id, i
-	l.busy[i], l.fill[i], l.rank[i], l.rollAt[i] = time.Time{}, len(p.lp.out), rank, time.Time{}
+	l.busy[i], l.fill[i], l.rank[i], l.rollAt[i] = never, len(p.lp.out), rank, never
 	l.noteRate(p)
 }
 
 // setBusy leaves p alone until until.
-func (l *liveState) setBusy(p *peer, until time.Time) { l.busy[p.lp.slot] = until }
+func (l *liveState) setBusy(p *peer, until time.Time) { l.busy[p.lp.slot] = l.at(until) }
 
 // noteRate refreshes p's rate and pipeline depth in the slot tables after
 // its rate estimate changed.
@@ -87,17 +87,18 @@ func (e *Engine) sendSlot(i int, m wire.Message) { e.emit(Send{Peer: e.live.ids[
 // sample later, so rollAt stays a safe lower bound.
 func (e *Engine) rollPeers(now time.Time) {
 	l := e.live
+	t := l.at(now)
 	for i, at := range l.rollAt {
+		if t < at {
+			continue
+		}
 		p := l.slots[i]
-		if p == nil || now.Before(at) {
+		if p == nil {
 			continue
 		}
 		p.down.roll(now)
 		p.up.roll(now)
 		l.noteRate(p)
-		l.rollAt[i] = p.down.last.Add(rateSample)
-		if up := p.up.last.Add(rateSample); up.Before(l.rollAt[i]) {
-			l.rollAt[i] = up
-		}
+		l.rollAt[i] = min(l.at(p.down.last), l.at(p.up.last)) + int64(rateSample)
 	}
 }
