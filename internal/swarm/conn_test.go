@@ -73,6 +73,10 @@ func TestLiveReceiveConnIgnoresStaleHandles(t *testing.T) {
 	if len(e.LiveSegments(0)) != 0 {
 		t.Fatal("a stale handle delivered an announcement")
 	}
+	e.ReceiveConn(old, wire.LiveRequest{}, epoch) // checked on the peer, not the slot
+	if acts := e.Ready(); len(acts) != 0 {
+		t.Fatalf("a stale handle's request was answered: %v", acts)
+	}
 	c, ok := e.Conn("b")
 	if !ok {
 		t.Fatal("Conn of a connected peer reported not ok")

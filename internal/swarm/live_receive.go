@@ -43,10 +43,20 @@ func (e *Engine) liveRemovePeer(p *peer) {
 	e.live.dirty = true
 }
 
-// liveReceive is Receive in live mode, from the connected peer of c.
+// liveReceive is ReceiveConn in live mode.
 func (e *Engine) liveReceive(c Conn, m wire.Message, now time.Time) {
-	e.live.setNow(now)
 	p := c.p
+	switch m.(type) {
+	case wire.LiveHave, wire.Announce, wire.LiveIntro:
+		if !e.live.connected(c) {
+			return
+		}
+	default:
+		if p.removed {
+			return
+		}
+	}
+	e.live.setNow(now)
 	switch m := m.(type) {
 	case wire.Announce:
 		e.onAnnounce(c, m.Data, now)

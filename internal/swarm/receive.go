@@ -23,9 +23,9 @@ func (e *Engine) Receive(id PeerID, m wire.Message, now time.Time) {
 // A Conn is only meaningful to the engine that returned it.
 type Conn struct {
 	p *peer
-	// slot is p's live slot: a live engine checks a handle against its
-	// slot table, and most live messages need nothing else of the peer,
-	// so they do not read it (it is usually cold).
+	// slot is p's live slot: chunk maps and announcements, most live
+	// messages, need nothing else of the peer, so their handle is checked
+	// against the slot table and the peer (usually cold) is not read.
 	slot int32
 }
 
@@ -53,9 +53,7 @@ func (e *Engine) ReceiveConn(c Conn, m wire.Message, now time.Time) {
 		return
 	}
 	if e.live != nil {
-		if e.live.connected(c) {
-			e.liveReceive(c, m, now)
-		}
+		e.liveReceive(c, m, now)
 		return
 	}
 	if p.removed {
