@@ -149,6 +149,7 @@ type liveState struct {
 	fill       []int     // our requests outstanding to it: len(livePeer.out)
 	rate       []float64 // its download rate estimate (noteRate), a tie-break among sources
 	rank       []uint32  // its random tie-break among equally loaded, equally fast sources
+	tag        []float64 // fair-queuing tag of our upload to it (drainUpload)
 	open       []int     // during a schedule over all peers: see openAt
 	rollAt     []int64   // its meters close no sample before this table time (rollPeers)
 	srcBuf     []source  // backing of the segments' sources during a schedule
@@ -169,11 +170,9 @@ type liveState struct {
 
 // livePeer is the live-mode part of a peer.
 type livePeer struct {
-	slot    int      // index of its state in liveSeg.held and liveState's slot tables
-	out     chunkSet // our requests outstanding to it (addOut, dropOut)
-	queued  int      // their requests waiting in our upload queue
-	touched bool     // in liveState.touched
-	tag     float64  // fair-queuing tag of our upload to it (drainUpload)
+	slot   int      // index of its state in liveSeg.held and liveState's slot tables
+	out    chunkSet // our requests outstanding to it (addOut, dropOut)
+	queued int      // their requests waiting in our upload queue
 }
 
 // chunkSet is a small set of chunk addresses, as a slice: a pipeline holds

@@ -150,7 +150,7 @@ func (e *Engine) liveSchedule(now time.Time) {
 	}
 	l.dirty = false
 	for _, p := range l.touched {
-		p.lp.touched = false
+		p.touched = false
 	}
 	// Cleared, not only truncated: a stale pointer left in a reused
 	// backing array keeps an evicted segment and its chunks alive.
@@ -191,8 +191,8 @@ func (e *Engine) liveSchedule(now time.Time) {
 // touch notes that p's own state changed in a way that may let us request
 // from it (see liveSchedule).
 func (l *liveState) touch(p *peer) {
-	if !p.lp.touched {
-		p.lp.touched = true
+	if !p.touched {
+		p.touched = true
 		l.touched = append(l.touched, p)
 	}
 }
@@ -252,7 +252,7 @@ func (l *liveState) freshChunks(only []*peer, now time.Time) ([]candidate, []*pe
 		if !slices.Contains(cands, candidate{s, c}) {
 			cands = append(cands, candidate{s, c})
 		}
-		if !f.p.lp.touched && !slices.Contains(srcs[len(only):], f.p) {
+		if !f.p.touched && !slices.Contains(srcs[len(only):], f.p) {
 			srcs = append(srcs, f.p)
 		}
 	}

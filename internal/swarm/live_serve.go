@@ -30,6 +30,7 @@ const (
 // serveReq is a peer's request waiting for upload.
 type serveReq struct {
 	p       *peer // connected: dropPeer removes a departing peer's requests
+	slot    int   // p's slot: nextServe reads its tag without reading p
 	addr    wire.ChunkAddr
 	at      time.Time
 	arrival uint64
@@ -68,7 +69,7 @@ type uploadState struct {
 	creditAt time.Time
 
 	// Weighted fair queuing over peers (drainUpload): a peer's tag
-	// (livePeer.tag) is the virtual time at which its service so far ends;
+	// (liveState.tag) is the virtual time at which its service so far ends;
 	// vtime is the start tag of the latest chunk served.
 	vtime float64
 }
@@ -94,7 +95,7 @@ func (e *Engine) onLiveRequest(p *peer, a wire.ChunkAddr, now time.Time) {
 		reject(wire.RejectTooMany)
 	default:
 		e.live.arrival++
-		u.queue = append(u.queue, serveReq{p: p, addr: a, at: now, arrival: e.live.arrival, due: s.deadline(e.live).UnixMilli()})
+		u.queue = append(u.queue, serveReq{p: p, slot: p.lp.slot, addr: a, at: now, arrival: e.live.arrival, due: s.deadline(e.live).UnixMilli()})
 		if u.queued == nil {
 			u.queued = make(map[serveKey]bool)
 		}
@@ -155,9 +156,10 @@ func (e *Engine) drainUpload(now time.Time) {
 // the least start tag, then the earliest deadline, then first come.
 func (e *Engine) nextServe() int {
 	u := &e.live.up
+	tag := e.live.tag
 	best, bestStart := -1, 0.0
 	for i, r := range u.queue {
-		start := max(r.p.lp.tag, u.vtime)
+		start := max(tag[r.slot], u.vtime)
 		if best < 0 || start < bestStart || (start == bestStart && r.due < u.queue[best].due) {
 			best, bestStart = i, start
 		}
@@ -175,9 +177,10 @@ func (e *Engine) charge(p *peer, a wire.ChunkAddr) {
 	}
 	s := e.live.seg(segKey{a.Rendition, a.Sequence})
 	w := min(1+p.down.bytesPerSec()/float64(rate), maxServeWeight)
-	start := max(p.lp.tag, u.vtime)
+	i := p.lp.slot
+	start := max(e.live.tag[i], u.vtime)
 	u.vtime = start
-	p.lp.tag = start + float64(len(s.chunks[a.Chunk]))/w
+	e.live.tag[i] = start + float64(len(s.chunks[a.Chunk]))/w
 }
 
 // expireServes rejects queued requests that waited too long or whose

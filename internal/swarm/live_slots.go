@@ -27,10 +27,11 @@ func (l *liveState) takeSlot(p *peer, rank uint32) {
 		l.fill = append(l.fill, 0)
 		l.rate = append(l.rate, 0)
 		l.rank = append(l.rank, 0)
+		l.tag = append(l.tag, 0)
 		l.rollAt = append(l.rollAt, never)
 	}
 	l.slots[i], l.ids[i], p.lp.slot = p, p.id, i
-	l.busy[i], l.fill[i], l.rank[i], l.rollAt[i] = never, len(p.lp.out), rank, never
+	l.busy[i], l.fill[i], l.rank[i], l.rollAt[i], l.tag[i] = never, len(p.lp.out), rank, never, 0
 	l.noteRate(p)
 }
 

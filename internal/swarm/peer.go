@@ -39,29 +39,34 @@ type outReq struct {
 }
 
 // peer is the engine's view of one connection.
+//
+// What a live input reads of a peer comes first, in its first two cache
+// lines (the peer is usually cold by then): the live part, whether it is
+// gone, the meters. The struct is 320 bytes, a size class whose objects
+// start on a line.
 type peer struct {
-	id      PeerID
-	removed bool // dropped: a Conn on it is stale
-	// lp is first after those so that what a live input reads first
-	// shares their cache line (the peer is usually cold by then).
-	lp    livePeer  // live mode only
+	lp      livePeer // live mode only
+	removed bool     // dropped: a Conn on it is stale
+	touched bool     // live: in liveState.touched
+
+	down meter // bytes they send us
+	up   meter // bytes we serve them
+
+	id    PeerID
 	since time.Time // when it was added
 
 	bits       piece.Bitfield // what they have; Len()==0 until the manifest is known
 	rawBits    []byte         // Bitfield received before the manifest
-	gotRawBits bool
-	earlyHaves []uint32 // Haves received before the manifest
-	wantCount  int      // pieces they have that we lack
-
-	amInterested, theyInterested bool
-	amChoking, theyChoking       bool
+	earlyHaves []uint32       // Haves received before the manifest
+	wantCount  int            // pieces they have that we lack
 
 	out          map[blockKey]outReq // our outstanding requests to them
 	served       int                 // Serve actions for them since the last Tick
 	snubbedUntil time.Time           // no requests to them before this (after a timeout)
 
-	down meter // bytes they send us
-	up   meter // bytes we serve them
+	gotRawBits                   bool
+	amInterested, theyInterested bool
+	amChoking, theyChoking       bool
 }
 
 // newPeer returns the state of a new connection; a live one has no static
