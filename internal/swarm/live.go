@@ -27,8 +27,7 @@ type liveSeg struct {
 	ready  bool
 	gaveUp bool     // the playhead passed it before it was ready
 	origin bool     // FetchSegment outstanding
-	held   []uint64 // by peer slot: the chunks it holds (live_held.go)
-	seen   []uint64 // bit i: slot i knows the announcement
+	held   []uint64 // by peer slot: the chunks it holds, whether it knows s (live_held.go)
 	avail  []int32  // per chunk: connected peers known to hold it
 	req    []int32  // per chunk: slot+1 of the peer our request is out to, 0 none (asker)
 	have   piece.Bitfield

@@ -8,22 +8,23 @@ import (
 )
 
 // What the peers hold of a segment is one word array on the segment, dense
-// by peer slot: slot i's chunks are the words [i·w, (i+1)·w), w = ⌈n/64⌉,
-// chunk c at bit c%64 of word c/64 (one word for the usual dozen chunks),
-// and which slots know the announcement is a bitset beside it. A table of
-// per-peer bitfields, each with its own byte slice, cost an allocation per
-// (segment, peer), half a large run's live heap, and a schedule reading a
-// peer's chunks loaded a line that no other access shared.
+// by peer slot: slot i's row is the words [i·w, (i+1)·w), w = ⌊n/64⌋+1,
+// chunk c at bit c%64 of word c/64 and, just past the last chunk (bit n),
+// whether the slot knows the announcement: one word for the usual dozen
+// chunks, so an input reads one line of it. A table of per-peer bitfields,
+// each with its own byte slice, cost an allocation per (segment, peer),
+// half a large run's live heap, and a schedule reading a peer's chunks
+// loaded a line that no other access shared.
 
-// words returns how many words one slot's chunks of s take.
-func (s *liveSeg) words() int { return (s.n + 63) >> 6 }
+// words returns how many words one slot's row of s takes.
+func (s *liveSeg) words() int { return s.n>>6 + 1 }
 
-// newHolders sizes s's tables for slots peer slots.
-func (s *liveSeg) newHolders(slots int) {
-	sw := (slots + 63) >> 6
-	tab := make([]uint64, sw+slots*s.words())
-	s.seen, s.held = tab[:sw:sw], tab[sw:]
-}
+// seenBit returns the index in a row of the word holding the seen bit, and
+// the bit.
+func (s *liveSeg) seenBit() (int, uint64) { return s.n >> 6, 1 << (s.n & 63) }
+
+// newHolders sizes s's table for slots peer slots.
+func (s *liveSeg) newHolders(slots int) { s.held = make([]uint64, slots*s.words()) }
 
 // row returns slot i's words of s, nil if s's table does not reach i.
 func (s *liveSeg) row(i int) []uint64 {
@@ -34,13 +35,10 @@ func (s *liveSeg) row(i int) []uint64 {
 	return s.held[i*w : (i+1)*w : (i+1)*w]
 }
 
-// grow extends s's tables to slot i.
+// grow extends s's table to slot i.
 func (s *liveSeg) grow(i int) {
 	if need := (i + 1) * s.words(); need > len(s.held) {
 		s.held = append(s.held, make([]uint64, need-len(s.held))...)
-	}
-	if need := i>>6 + 1; need > len(s.seen) {
-		s.seen = append(s.seen, make([]uint64, need-len(s.seen))...)
 	}
 }
 
@@ -52,7 +50,11 @@ func (s *liveSeg) holds(i, c int) bool {
 
 // holdsAny reports whether slot i holds any chunk of s.
 func (s *liveSeg) holdsAny(i int) bool {
-	for _, x := range s.row(i) {
+	sk, sb := s.seenBit()
+	for k, x := range s.row(i) {
+		if k == sk {
+			x &^= sb
+		}
 		if x != 0 {
 			return true
 		}
@@ -62,13 +64,16 @@ func (s *liveSeg) holdsAny(i int) bool {
 
 // seenBy reports whether slot i knows s's announcement.
 func (s *liveSeg) seenBy(i int) bool {
-	return i>>6 < len(s.seen) && s.seen[i>>6]&(1<<(i&63)) != 0
+	sk, sb := s.seenBit()
+	k := i*s.words() + sk
+	return k < len(s.held) && s.held[k]&sb != 0
 }
 
 // markSeen notes that slot i knows s's announcement.
 func (s *liveSeg) markSeen(i int) {
 	s.grow(i)
-	s.seen[i>>6] |= 1 << (i & 63)
+	sk, sb := s.seenBit()
+	s.held[i*s.words()+sk] |= sb
 }
 
 // gain records that p holds chunk c of s.
@@ -94,15 +99,16 @@ func (s *liveSeg) lose(p *peer, c int) {
 // clearSlot forgets what slot i held of s, undoing its availability, and
 // that it knew s.
 func (s *liveSeg) clearSlot(i int) {
+	sk, sb := s.seenBit()
 	row := s.row(i)
 	for k, x := range row {
+		if k == sk {
+			x &^= sb
+		}
 		for ; x != 0; x &= x - 1 {
 			s.avail[k<<6|bits.TrailingZeros64(x)]--
 		}
 		row[k] = 0
-	}
-	if i>>6 < len(s.seen) {
-		s.seen[i>>6] &^= 1 << (i & 63)
 	}
 }
 

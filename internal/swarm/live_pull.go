@@ -346,7 +346,7 @@ func (e *Engine) sources(s *liveSeg, only []*peer) []source {
 			}
 		}
 	} else {
-		for i := range len(s.held) / max(s.words(), 1) {
+		for i := range len(s.held) / s.words() {
 			if !s.holdsAny(i) {
 				continue
 			}

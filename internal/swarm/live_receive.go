@@ -234,9 +234,13 @@ func (e *Engine) onLiveHave(c Conn, m wire.LiveHave, now time.Time) {
 	i := int(c.slot)
 	s.markSeen(i)
 	fetching := s.fetching()
+	sk, sb := s.seenBit()
 	row := s.row(i)
 	for k, old := range row {
-		x := mapWord(m.Chunks, k)
+		x := mapWord(m.Chunks, k) // no bit at or past n: checkMap
+		if k == sk {
+			x |= sb
+		}
 		for d := old ^ x; d != 0; d &= d - 1 {
 			ch := k<<6 | bits.TrailingZeros64(d)
 			if x&(1<<(ch&63)) == 0 {

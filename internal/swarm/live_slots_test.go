@@ -146,3 +146,57 @@ func TestChunkMapWords(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveHaveRows sends chunk maps of segments of 0 to 130 chunks (rows
+// of one to three words, the seen bit in the first, middle or last word)
+// from two peers, and checks that the segment's table holds exactly what
+// the maps said, that availability counts both, and that a peer's leaving
+// takes back what it held.
+func TestLiveHaveRows(t *testing.T) {
+	for _, n := range []int{1, 12, 63, 64, 65, 130} {
+		h := newLiveHarness(t, n*lhChunk)
+		e := newTestEngine(t, h.liveCfg(false, 0, 1))
+		e.AddPeer("a", epoch)
+		e.AddPeer("b", epoch)
+		a := h.announcement(0)
+		e.Receive("a", wire.Announce{Data: a.Append(nil)}, epoch)
+		s := e.live.seg(segKey{0, 0})
+		if s == nil || s.n != n {
+			t.Fatalf("n=%d: segment not kept", n)
+		}
+		r := rand.New(rand.NewPCG(uint64(n), 3))
+		maps := map[PeerID]piece.Bitfield{}
+		for round := range 6 {
+			for _, id := range []PeerID{"a", "b"} {
+				bf := piece.NewBitfield(n)
+				for c := range n {
+					if r.IntN(3) == 0 {
+						bf.Set(c)
+					}
+				}
+				maps[id] = bf
+				e.Receive(id, wire.LiveHave{Chunks: bf.Bytes()}, epoch)
+				e.Ready()
+			}
+			for id, bf := range maps {
+				i := e.peers[id].lp.slot
+				if !s.seenBy(i) || s.holdsAny(i) != (bf.Count() > 0) {
+					t.Fatalf("n=%d round %d: %s seen %t, holds any %t; want seen, holding %d", n, round, id, s.seenBy(i), s.holdsAny(i), bf.Count())
+				}
+				for c := range n {
+					if s.holds(i, c) != bf.Has(c) {
+						t.Fatalf("n=%d round %d: %s holds chunk %d: %t, its map says %t", n, round, id, c, s.holds(i, c), bf.Has(c))
+					}
+				}
+			}
+			checkSlotTables(t, "viewer", e)
+		}
+		e.RemovePeer("a", epoch)
+		e.RemovePeer("b", epoch)
+		for c := range n {
+			if s.avail[c] != 0 {
+				t.Fatalf("n=%d: chunk %d still available from %d peers after both left", n, c, s.avail[c])
+			}
+		}
+	}
+}
