@@ -26,6 +26,7 @@ type liveSeg struct {
 	wanted bool // this node fetches it
 	ready  bool
 	gaveUp bool     // the playhead passed it before it was ready
+	gone   bool     // evicted
 	origin bool     // FetchSegment outstanding
 	held   []uint64 // by peer slot: the chunks it holds, whether it knows s (live_held.go)
 	avail  []int32  // per chunk: connected peers known to hold it
@@ -171,7 +172,7 @@ type liveState struct {
 type livePeer struct {
 	slot   int      // index of its state in liveSeg.held and liveState's slot tables
 	out    chunkSet // our requests outstanding to it (addOut, dropOut)
-	queued int      // their requests waiting in our upload queue
+	queued chunkSet // their requests waiting in our upload queue (uploadState)
 }
 
 // chunkSet is a small set of chunk addresses, as a slice: a pipeline holds
@@ -308,6 +309,7 @@ func (e *Engine) evict(w *liveWindow, now time.Time) {
 	w.segs = slices.Delete(w.segs, 0, 1)
 	w.bounds()
 	w.floor, w.hasFloor = s.key.seq, true
+	s.gone = true
 	l := e.live
 	if s.wanted && !s.ready && !s.gaveUp {
 		l.missed++

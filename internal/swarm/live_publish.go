@@ -117,7 +117,7 @@ func (e *Engine) pushSegment(s *liveSeg, now time.Time) {
 		firsts := [2]*peer{e.list[ps.turn%n], e.list[(ps.turn+n/2)%n]}
 		for i, p := range firsts {
 			if i == 0 || p != firsts[0] {
-				e.serveChunk(p, a, now)
+				e.serveChunk(p, s, a, now)
 				s.gain(p, c)
 			}
 		}
@@ -129,7 +129,7 @@ func (e *Engine) pushSegment(s *liveSeg, now time.Time) {
 			if p == firsts[0] || p == firsts[1] {
 				continue
 			}
-			e.serveChunk(p, a, now)
+			e.serveChunk(p, s, a, now)
 			s.gain(p, c)
 		}
 		ps.turn++

@@ -1,6 +1,7 @@
 package swarm
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -66,6 +67,32 @@ func checkSlotTables(t testing.TB, id PeerID, e *Engine) {
 		}
 	})
 	checkRequestsNamed(t, id, e)
+	checkServeQueue(t, id, e)
+}
+
+// checkServeQueue fails t unless each peer's set of queued requests is
+// exactly its requests in the upload queue, and every request in the
+// queue names a connected peer, its slot and a segment in the window.
+func checkServeQueue(t testing.TB, id PeerID, e *Engine) {
+	t.Helper()
+	queued := map[*peer][]wire.ChunkAddr{}
+	for _, r := range e.live.up.queue {
+		if r.p.removed || r.slot != r.p.lp.slot || r.s.gone || e.live.seg(r.s.key) != r.s || r.s.key != (segKey{r.addr.Rendition, r.addr.Sequence}) {
+			t.Fatalf("%s: queued request %v from %s names a stale peer, slot or segment", id, r.addr, r.p.id)
+		}
+		queued[r.p] = append(queued[r.p], r.addr)
+	}
+	for _, p := range e.list {
+		got, want := slices.Clone(p.lp.queued), queued[p]
+		cmpAddr := func(a, b wire.ChunkAddr) int {
+			return cmp.Or(cmp.Compare(a.Rendition, b.Rendition), cmp.Compare(a.Sequence, b.Sequence), cmp.Compare(a.Chunk, b.Chunk))
+		}
+		slices.SortFunc(got, cmpAddr)
+		slices.SortFunc(want, cmpAddr)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: %s's queued set %v, want its requests in the queue %v", id, p.id, got, want)
+		}
+	}
 }
 
 // checkRequestsNamed fails t unless every request out to a peer is the

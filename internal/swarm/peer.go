@@ -42,8 +42,8 @@ type outReq struct {
 //
 // What a live input reads of a peer comes first, in its first two cache
 // lines (the peer is usually cold by then): the live part, whether it is
-// gone, the meters. The struct is 320 bytes, a size class whose objects
-// start on a line.
+// gone, the download meter, most of the upload one. The struct is 320
+// bytes, a size class whose objects start on a line.
 type peer struct {
 	lp      livePeer // live mode only
 	removed bool     // dropped: a Conn on it is stale
@@ -58,10 +58,10 @@ type peer struct {
 	bits       piece.Bitfield // what they have; Len()==0 until the manifest is known
 	rawBits    []byte         // Bitfield received before the manifest
 	earlyHaves []uint32       // Haves received before the manifest
-	wantCount  int            // pieces they have that we lack
+	wantCount  int32          // pieces they have that we lack
+	served     int32          // Serve actions for them since the last Tick (≤ maxPendingServes)
 
 	out          map[blockKey]outReq // our outstanding requests to them
-	served       int                 // Serve actions for them since the last Tick
 	snubbedUntil time.Time           // no requests to them before this (after a timeout)
 
 	gotRawBits                   bool
