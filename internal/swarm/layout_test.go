@@ -30,6 +30,9 @@ func TestHotLayout(t *testing.T) {
 	if end := l + unsafe.Offsetof(e.liveMem.winMem) + unsafe.Sizeof(e.liveMem.winMem); end > 128 {
 		t.Errorf("the first window ends at byte %d of the engine, want within its first two lines", end)
 	}
+	if end := l + unsafe.Offsetof(e.liveMem.hasEpoch) + 1; end > 192 {
+		t.Errorf("the live clock ends at byte %d of the engine, want within its first three lines", end)
+	}
 	var s liveSeg
 	if end := unsafe.Offsetof(s.held) + unsafe.Sizeof(s.held); end > 64 {
 		t.Errorf("liveSeg's held table ends at byte %d, want within its first line", end)

@@ -26,7 +26,6 @@ type liveSeg struct {
 	wanted bool // this node fetches it
 	ready  bool
 	gaveUp bool     // the playhead passed it before it was ready
-	gone   bool     // evicted
 	origin bool     // FetchSegment outstanding
 	held   []uint64 // by peer slot: the chunks it holds, whether it knows s (live_held.go)
 	avail  []int32  // per chunk: connected peers known to hold it
@@ -121,8 +120,10 @@ type liveState struct {
 	// input reads, so finding a segment of a single-rendition stream
 	// reads no other line before the window's segment list.
 	winMem   [1]liveWindow
-	nowAt    int64       // now as a table time (live_clock.go)
-	now      time.Time   // latest input time, for Ready-time scheduling (setNow)
+	nowAt    int64     // now as a table time (live_clock.go)
+	now      time.Time // latest input time, for Ready-time scheduling (setNow)
+	epoch    time.Time // table times count from this (live_clock.go)
+	hasEpoch bool
 	touched  []*peer     // peers whose own change may allow requests of them (live_pull.go)
 	fresh    []fresh     // chunks newly shown by peers' maps (live_pull.go)
 	adverts  []*liveSeg  // segments with chunks not yet advertised
@@ -160,9 +161,6 @@ type liveState struct {
 	up         uploadState
 	push       pushState
 	arrival    uint64 // serve-queue arrival counter
-
-	epoch    time.Time // table times count from this (live_clock.go)
-	hasEpoch bool
 
 	ready, late, missed int
 	started             bool // a wanted segment is ready (live_start.go)
@@ -309,7 +307,6 @@ func (e *Engine) evict(w *liveWindow, now time.Time) {
 	w.segs = slices.Delete(w.segs, 0, 1)
 	w.bounds()
 	w.floor, w.hasFloor = s.key.seq, true
-	s.gone = true
 	l := e.live
 	if s.wanted && !s.ready && !s.gaveUp {
 		l.missed++

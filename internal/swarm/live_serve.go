@@ -176,26 +176,19 @@ func (e *Engine) charge(p *peer, s *liveSeg, a wire.ChunkAddr) {
 	e.live.tag[i] = start + float64(len(s.chunks[a.Chunk]))/w
 }
 
-// expireServes rejects queued requests that waited too long or whose
-// segment left the window. The queue is in arrival order, so there is
-// nothing to do until its first request has waited too long.
+// expireServes rejects queued requests that waited too long. The queue is
+// in arrival order, so they are a prefix of it. (Requests of a segment
+// that leaves the window are rejected as it leaves: dropSegment.)
 func (e *Engine) expireServes(now time.Time) {
+	u := &e.live.up
 	t := e.live.at(now)
-	if q := e.live.up.queue; len(q) == 0 || t-q[0].at < int64(liveServeWait) {
-		return
-	}
-	e.live.up.queue = slices.DeleteFunc(e.live.up.queue, func(r serveReq) bool {
-		if !r.s.gone && t-r.at < int64(liveServeWait) {
-			return false
-		}
+	k := 0
+	for ; k < len(u.queue) && t-u.queue[k].at >= int64(liveServeWait); k++ {
+		r := u.queue[k]
 		r.p.lp.queued.remove(r.addr)
-		reason := wire.RejectTooMany
-		if r.s.gone {
-			reason = wire.RejectNotHave
-		}
-		e.send(r.p, wire.LiveReject{ChunkAddr: r.addr, Reason: reason})
-		return true
-	})
+		e.send(r.p, wire.LiveReject{ChunkAddr: r.addr, Reason: wire.RejectTooMany})
+	}
+	u.queue = slices.Delete(u.queue, 0, k)
 }
 
 // serveChunk sends chunk a of s, which we hold, to p and charges the

@@ -72,12 +72,16 @@ func checkSlotTables(t testing.TB, id PeerID, e *Engine) {
 
 // checkServeQueue fails t unless each peer's set of queued requests is
 // exactly its requests in the upload queue, and every request in the
-// queue names a connected peer, its slot and a segment in the window.
+// queue names a connected peer, its slot and a segment in the window, in
+// arrival order (expireServes relies on it).
 func checkServeQueue(t testing.TB, id PeerID, e *Engine) {
 	t.Helper()
 	queued := map[*peer][]wire.ChunkAddr{}
-	for _, r := range e.live.up.queue {
-		if r.p.removed || r.slot != r.p.lp.slot || r.s.gone || e.live.seg(r.s.key) != r.s || r.s.key != (segKey{r.addr.Rendition, r.addr.Sequence}) {
+	for i, r := range e.live.up.queue {
+		if i > 0 && r.at < e.live.up.queue[i-1].at {
+			t.Fatalf("%s: queued request %d arrived before the one ahead of it", id, i)
+		}
+		if r.p.removed || r.slot != r.p.lp.slot || e.live.seg(r.s.key) != r.s || r.s.key != (segKey{r.addr.Rendition, r.addr.Sequence}) {
 			t.Fatalf("%s: queued request %v from %s names a stale peer, slot or segment", id, r.addr, r.p.id)
 		}
 		queued[r.p] = append(queued[r.p], r.addr)
