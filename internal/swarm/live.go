@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/shoal-p2p/shoal/internal/live"
-	"github.com/shoal-p2p/shoal/internal/piece"
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
@@ -30,7 +29,7 @@ type liveSeg struct {
 	held   []uint64 // by peer slot: the chunks it holds, whether it knows s (live_held.go)
 	avail  []int32  // per chunk: connected peers known to hold it
 	req    []int32  // per chunk: slot+1 of the peer our request is out to, 0 none (asker)
-	have   piece.Bitfield
+	haveW  []int32  // the chunks we hold, a bit each (has, setHave)
 	rank   []uint32 // per chunk: random tie-break
 	reqAt  []int64  // per chunk: when our request went out, a table time (live_clock.go)
 
@@ -64,6 +63,24 @@ func (s *liveSeg) asker(c int) int { return int(s.req[c]) - 1 }
 
 // askedOf reports whether our request for chunk c of s is out to p.
 func (s *liveSeg) askedOf(c int, p *peer) bool { return int(s.req[c]) == p.lp.slot+1 }
+
+// has reports whether we hold chunk c of s.
+func (s *liveSeg) has(c int) bool { return s.haveW[c>>5]>>(c&31)&1 != 0 }
+
+// setHave notes that we hold chunk c of s.
+func (s *liveSeg) setHave(c int) { s.haveW[c>>5] |= 1 << (c & 31) }
+
+// haveMap returns the chunks we hold of s as a new chunk map in the wire
+// layout (piece.Bitfield's).
+func (s *liveSeg) haveMap() []byte {
+	b := make([]byte, (s.n+7)/8)
+	for c := range s.n {
+		if s.has(c) {
+			b[c>>3] |= 0x80 >> (c & 7)
+		}
+	}
+	return b
+}
 
 // deadline returns the playback deadline: Time + TargetLatency.
 func (s *liveSeg) deadline(l *liveState) time.Time { return s.ann.Time.Add(l.cfg.TargetLatency) }
@@ -268,11 +285,12 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 	n := len(a.Chunks)
 	s := &liveSeg{
 		key: segKey{a.Rendition, a.Sequence}, ann: a, raw: raw, n: n,
-		have: piece.NewBitfield(n), chunks: make([][]byte, n), rank: make([]uint32, n),
+		chunks: make([][]byte, n), rank: make([]uint32, n),
 		reqAt: make([]int64, n),
 	}
-	per := make([]int32, 2*n) // what inputs read of each chunk, in one allocation
-	s.avail, s.req = per[:n:n], per[n:]
+	// What inputs and schedules read of each chunk, in one allocation.
+	per := make([]int32, 2*n+(n+31)/32)
+	s.avail, s.req, s.haveW = per[:n:n], per[n:2*n:2*n], per[2*n:]
 	s.newHolders(len(l.slots))
 	for i := range s.rank {
 		s.rank[i] = e.rng.Uint32()

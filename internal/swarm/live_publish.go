@@ -52,12 +52,12 @@ func (e *Engine) Publish(a live.Announcement, data []byte, now time.Time) error 
 	for c := range s.n {
 		off := live.ChunkOffset(a, c)
 		s.chunks[c] = data[off : off+int64(live.ChunkLen(a, c))]
-		s.have.Set(c)
+		s.setHave(c)
 	}
 	s.nhave = s.n
 	e.segmentReady(s, now)
 	for _, p := range e.list {
-		e.sendHave(p.lp.slot, s, s.have.Bytes())
+		e.sendHave(p.lp.slot, s, s.haveMap())
 	}
 	e.pushSegment(s, now)
 	return nil

@@ -246,7 +246,7 @@ func (l *liveState) freshChunks(only []*peer, now time.Time) ([]candidate, []*pe
 	for _, f := range l.fresh {
 		s, c := f.s, f.c
 		if !l.askable(f.p) || l.seg(s.key) != s || !s.fetching() || s.originBusy(now) ||
-			s.req[c] != 0 || s.have.Has(c) || !s.holds(f.p.lp.slot, c) || heldByAny(s, only, c) {
+			s.req[c] != 0 || s.has(c) || !s.holds(f.p.lp.slot, c) || heldByAny(s, only, c) {
 			continue
 		}
 		if !slices.Contains(cands, candidate{s, c}) {
@@ -272,7 +272,7 @@ func (e *Engine) candidates(only []*peer, now time.Time) []candidate {
 			return
 		}
 		for c := range s.n {
-			if s.avail[c] > 0 && s.req[c] == 0 && !s.have.Has(c) && heldByAny(s, only, c) {
+			if s.avail[c] > 0 && s.req[c] == 0 && !s.has(c) && heldByAny(s, only, c) {
 				cands = append(cands, candidate{s, c})
 			}
 		}

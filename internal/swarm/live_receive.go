@@ -18,7 +18,7 @@ func (e *Engine) liveAddPeer(p *peer) {
 	e.live.takeSlot(p, e.rng.Uint32())
 	e.live.each(func(s *liveSeg) {
 		if s.nhave > 0 {
-			e.sendHave(p.lp.slot, s, s.have.Bytes())
+			e.sendHave(p.lp.slot, s, s.haveMap())
 		} else {
 			e.sendAnnounce(p.lp.slot, s)
 		}
@@ -248,7 +248,7 @@ func (e *Engine) onLiveHave(c Conn, m wire.LiveHave, now time.Time) {
 				continue
 			}
 			s.avail[ch]++
-			if fetching && s.req[ch] == 0 && !s.have.Has(ch) {
+			if fetching && s.req[ch] == 0 && !s.has(ch) {
 				e.live.fresh = append(e.live.fresh, fresh{c.p, s, ch})
 			}
 		}
@@ -272,7 +272,7 @@ func (e *Engine) onLiveData(p *peer, m wire.LiveData, now time.Time) {
 		}
 	}
 	e.live.touch(p)
-	if s == nil || c >= s.n || s.have.Has(c) || e.live.cfg.Broadcaster {
+	if s == nil || c >= s.n || s.has(c) || e.live.cfg.Broadcaster {
 		e.stats.BytesWasted += int64(n)
 		return
 	}
@@ -290,7 +290,7 @@ func (e *Engine) onLiveData(p *peer, m wire.LiveData, now time.Time) {
 // peers that lack it and completes the segment when it was the last.
 func (e *Engine) storeChunk(s *liveSeg, c int, b []byte, now time.Time) {
 	s.chunks[c] = b
-	s.have.Set(c)
+	s.setHave(c)
 	s.nhave++
 	if s.req[c] != 0 {
 		e.cancelLive(s, c, now)
@@ -349,7 +349,7 @@ func (e *Engine) sendAdvert(s *liveSeg) {
 	}
 	quota := advertQuota(s, len(lacking))
 	start, _ := slices.BinarySearch(lacking, l.advertTurn)
-	have := s.have.Bytes()
+	have := s.haveMap()
 	for k := range quota {
 		i := lacking[(start+k)%len(lacking)]
 		e.sendHave(i, s, have)

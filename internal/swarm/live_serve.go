@@ -86,7 +86,7 @@ func (e *Engine) onLiveRequest(p *peer, a wire.ChunkAddr, now time.Time) {
 		reject(wire.RejectNotHave)
 	case int(a.Chunk) >= s.n:
 		reject(wire.RejectBadRange)
-	case !s.have.Has(int(a.Chunk)):
+	case !s.has(int(a.Chunk)):
 		reject(wire.RejectNotHave)
 	case slices.Contains(p.lp.queued, a):
 		// A repeat: the request already waiting gets the answer.

@@ -231,3 +231,31 @@ func TestLiveHaveRows(t *testing.T) {
 		}
 	}
 }
+
+// TestHaveMap checks a segment's own chunk bits against piece.Bitfield:
+// has, setHave and haveMap agree with Has, Set and Bytes, bits 31 and 32
+// included.
+func TestHaveMap(t *testing.T) {
+	h := newLiveHarness(t, 40<<10)
+	e := newTestEngine(t, h.liveCfg(false, 0, 1))
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 12, 31, 32, 33, 64, 100} {
+		a := h.announcement(0)
+		a.Chunks = make([]piece.Hash, n)
+		s := e.addSegment(a, nil, epoch)
+		bf := piece.NewBitfield(n)
+		for _, c := range append([]int{0, n - 1, min(31, n-1), min(32, n-1)}, r.Perm(n)[:n/2]...) {
+			s.setHave(c)
+			bf.Set(c)
+			if got, want := s.haveMap(), bf.Bytes(); !slices.Equal(got, want) {
+				t.Fatalf("n=%d after setting %d: haveMap %x, want %x", n, c, got, want)
+			}
+		}
+		for c := range n {
+			if s.has(c) != bf.Has(c) {
+				t.Fatalf("n=%d: has(%d) = %t, want %t", n, c, s.has(c), bf.Has(c))
+			}
+		}
+		e.evict(e.live.window(0), epoch)
+	}
+}
