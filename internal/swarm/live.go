@@ -37,9 +37,10 @@ type liveSeg struct {
 	srcSched uint64
 
 	ann       live.Announcement
-	raw       []byte   // canonical announcement encoding, forwarded as wire.Announce
-	chunks    [][]byte // verified chunks as received (never copied); nil until held
-	newChunks []int    // stored since the last LiveHave flush
+	raw       []byte       // canonical announcement encoding, forwarded as wire.Announce
+	annMsg    wire.Message // that Announce, boxed once for every peer sent it (sendAnnounce)
+	chunks    [][]byte     // verified chunks as received (never copied); nil until held
+	newChunks []int        // stored since the last LiveHave flush
 	readyAt   time.Time
 	// startable: learnt of at least its duration (less liveStartSlack)
 	// before its deadline, so playback can start with it (live_start.go)
@@ -146,6 +147,7 @@ type liveState struct {
 	adverts  []*liveSeg  // segments with chunks not yet advertised
 	onlyBuf  []*peer     // touchedPeers' and freshChunks' result, reused
 	freshBuf []candidate // freshChunks' result, reused
+	candBuf  []candidate // candidates' result, reused
 	rends    []uint8     // sorted renditions with a window
 	cfg      LiveConfig
 	// fetch caches the segments being fetched, in each's order, for the

@@ -35,8 +35,20 @@ func (e *Engine) forwardAnnounce(s *liveSeg) {
 func (e *Engine) sendAnnounce(i int, s *liveSeg) {
 	if !s.seenBy(i) {
 		s.markSeen(i)
-		e.sendSlot(i, wire.Announce{Data: s.raw})
+		if s.annMsg == nil {
+			s.annMsg = wire.Announce{Data: s.raw}
+		}
+		e.sendSlot(i, s.annMsg)
 	}
+}
+
+// mapMsgs is our chunk map of a segment as the messages a round of sends
+// carries: a LiveHave, or a LiveIntro for peers not known to have seen the
+// segment, each boxed once for all the round's recipients (the runtime
+// only reads messages, so they can share one).
+type mapMsgs struct {
+	have         []byte
+	plain, intro wire.Message
 }
 
 // sendHave sends our chunk map of s to the peer in slot i: with s's
@@ -44,13 +56,19 @@ func (e *Engine) sendAnnounce(i int, s *liveSeg) {
 // One message instead of an Announce and a LiveHave: most peers first hear
 // of a segment from a neighbour's first map of it, not from the
 // announcement's fanout.
-func (e *Engine) sendHave(i int, s *liveSeg, have []byte) {
+func (e *Engine) sendHave(i int, s *liveSeg, m *mapMsgs) {
 	if !s.seenBy(i) {
 		s.markSeen(i)
-		e.sendSlot(i, wire.LiveIntro{Announce: s.raw, Chunks: have})
+		if m.intro == nil {
+			m.intro = wire.LiveIntro{Announce: s.raw, Chunks: m.have}
+		}
+		e.sendSlot(i, m.intro)
 		return
 	}
-	e.sendSlot(i, wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: have})
+	if m.plain == nil {
+		m.plain = wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: m.have}
+	}
+	e.sendSlot(i, m.plain)
 }
 
 // advertise queues s for a LiveHave: chunks stored during one round of
@@ -101,10 +119,10 @@ func (e *Engine) sendAdvert(s *liveSeg) {
 	}
 	quota := advertQuota(s, len(lacking))
 	start, _ := slices.BinarySearch(lacking, l.advertTurn)
-	have := s.haveMap()
+	m := mapMsgs{have: s.haveMap()}
 	for k := range quota {
 		i := lacking[(start+k)%len(lacking)]
-		e.sendHave(i, s, have)
+		e.sendHave(i, s, &m)
 		l.advertTurn = i + 1
 	}
 }

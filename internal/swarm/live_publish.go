@@ -56,8 +56,9 @@ func (e *Engine) Publish(a live.Announcement, data []byte, now time.Time) error 
 	}
 	s.nhave = s.n
 	e.segmentReady(s, now)
+	m := mapMsgs{have: s.haveMap()}
 	for _, p := range e.list {
-		e.sendHave(p.lp.slot, s, s.haveMap())
+		e.sendHave(p.lp.slot, s, &m)
 	}
 	e.pushSegment(s, now)
 	return nil

@@ -162,6 +162,15 @@ func (e *Engine) liveSchedule(now time.Time) {
 		return
 	}
 	cands := append(e.candidates(only, now), fresh...)
+	e.place(cands, only, srcPeers, now)
+	clear(cands) // no stale segment pointers kept alive
+	l.candBuf = cands[:0]
+}
+
+// place requests each of cands, in order of preference, from its best
+// source among srcPeers (every peer when only is nil).
+func (e *Engine) place(cands []candidate, only, srcPeers []*peer, now time.Time) {
+	l := e.live
 	if len(cands) == 0 {
 		return
 	}
@@ -262,10 +271,11 @@ func (l *liveState) freshChunks(only []*peer, now time.Time) ([]candidate, []*pe
 
 // candidates returns the chunks wanted, unrequested and held by a peer
 // (one of only, unless only is nil).
+// The result is liveState.candBuf's backing, valid until the next call.
 func (e *Engine) candidates(only []*peer, now time.Time) []candidate {
-	var cands []candidate
+	cands := e.live.candBuf[:0]
 	if only != nil && len(only) == 0 {
-		return nil
+		return cands
 	}
 	e.live.eachFetching(func(s *liveSeg) {
 		if s.originBusy(now) {

@@ -17,7 +17,7 @@ func (e *Engine) liveAddPeer(p *peer) {
 	e.live.takeSlot(p, e.rng.Uint32())
 	e.live.each(func(s *liveSeg) {
 		if s.nhave > 0 {
-			e.sendHave(p.lp.slot, s, s.haveMap())
+			e.sendHave(p.lp.slot, s, &mapMsgs{have: s.haveMap()})
 		} else {
 			e.sendAnnounce(p.lp.slot, s)
 		}
