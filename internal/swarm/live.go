@@ -170,7 +170,6 @@ type liveState struct {
 	rate       []float64 // its download rate estimate (noteRate), a tie-break among sources
 	rank       []uint32  // its random tie-break among equally loaded, equally fast sources
 	tag        []float64 // fair-queuing tag of our upload to it (drainUpload)
-	open       []int     // during a schedule over all peers: see openAt
 	rollAt     []int64   // its meters close no sample before this table time (rollPeers)
 	srcBuf     []source  // backing of the segments' sources during a schedule
 	sched      uint64    // schedules so far; liveSeg.srcSched names the one srcs is of

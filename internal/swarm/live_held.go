@@ -51,6 +51,9 @@ func (s *liveSeg) holds(i, c int) bool {
 // holdsAny reports whether slot i holds any chunk of s.
 func (s *liveSeg) holdsAny(i int) bool {
 	sk, sb := s.seenBit()
+	if sk == 0 { // one word: the usual case
+		return i < len(s.held) && s.held[i]&^sb != 0
+	}
 	for k, x := range s.row(i) {
 		if k == sk {
 			x &^= sb

@@ -181,12 +181,9 @@ func (e *Engine) place(cands []candidate, only, srcPeers []*peer, now time.Time)
 			cmp.Compare(a.s.key.rend, b.s.key.rend),
 			cmp.Compare(a.s.rank[a.c], b.s.rank[b.c]))
 	})
-	if only == nil {
-		l.open = resetOpen(l.open, len(l.slots))
-	}
 	l.sched++
-	clear(l.srcBuf)
-	l.srcBuf = l.srcBuf[:0]
+	l.srcBuf = l.srcBuf[:0] // sources hold no pointers: no need to clear
+
 	for _, cd := range cands {
 		if cd.s.srcSched != l.sched {
 			cd.s.srcs, cd.s.srcSched = e.sources(cd.s, srcPeers), l.sched
@@ -312,35 +309,15 @@ type source struct {
 	depth int32 // its pipeline depth (liveState.depth)
 }
 
-// During a schedule over all peers, l.open holds by peer slot the
-// pipeline depth of a peer that may be asked (connected and not being left
-// alone), -1 for one that may not, and unknown until a segment it holds
-// chunks of needs it: openAt reads each peer's state at most once per
-// schedule rather than once per segment, and only for peers that matter
-// (each answer reads the peer's state, far from the segments' in memory).
-const openUnknown = -2
-
-// resetOpen returns buf sized to n slots, every one unknown.
-func resetOpen(buf []int, n int) []int {
-	buf = slices.Grow(buf[:0], n)[:n]
-	for i := range buf {
-		buf[i] = openUnknown
+// openAt returns the pipeline depth of the peer in slot i if it may be
+// asked (connected and not being left alone), else -1. It reads two slot
+// tables; a per-schedule memo of it, kept while it read the peers, no
+// longer paid for its resetting.
+func (l *liveState) openAt(i int) int {
+	if l.slots[i] != nil && l.nowAt >= l.busy[i] {
+		return l.depth[i]
 	}
-	return buf
-}
-
-// openAt returns l.open[i], finding it first if unknown.
-func (e *Engine) openAt(i int) int {
-	l := e.live
-	if d := l.open[i]; d != openUnknown {
-		return d
-	}
-	d := -1
-	if p := l.slots[i]; p != nil && l.nowAt >= l.busy[i] {
-		d = l.depth[i]
-	}
-	l.open[i] = d
-	return d
+	return -1
 }
 
 // sources returns the peers (of only, unless nil), in slot order, that hold
@@ -360,7 +337,7 @@ func (e *Engine) sources(s *liveSeg, only []*peer) []source {
 			if !s.holdsAny(i) {
 				continue
 			}
-			if d := e.openAt(i); d >= 0 {
+			if d := l.openAt(i); d >= 0 {
 				l.srcBuf = append(l.srcBuf, source{int32(i), int32(d)})
 			}
 		}
