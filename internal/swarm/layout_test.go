@@ -16,8 +16,8 @@ func TestHotLayout(t *testing.T) {
 	if s := unsafe.Sizeof(p); s <= 288 || s > 320 {
 		t.Errorf("peer is %d bytes, want 289..320 (the 320-byte size class)", s)
 	}
-	if end := unsafe.Offsetof(p.down) + unsafe.Sizeof(p.down); end > 128 {
-		t.Errorf("peer's download meter ends at byte %d, want within its first two lines", end)
+	if end := unsafe.Offsetof(p.up) + unsafe.Sizeof(p.up); end > 128 {
+		t.Errorf("peer's meters end at byte %d, want within its first two lines", end)
 	}
 	var e Engine
 	l := unsafe.Offsetof(e.liveMem)

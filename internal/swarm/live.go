@@ -58,8 +58,10 @@ type liveSeg struct {
 }
 
 // asker returns the slot of the peer our request for chunk c of s is out
-// to, or -1. A request names a connected peer: one that leaves has its
-// requests withdrawn (liveRemovePeer), so a slot is never reused under one.
+// to, or -1. This is the only record of our requests (liveState.fill
+// counts them by peer). A request names a connected peer: one that leaves
+// has its requests withdrawn (liveRemovePeer), so a slot is never reused
+// under one.
 func (s *liveSeg) asker(c int) int { return int(s.req[c]) - 1 }
 
 // askedOf reports whether our request for chunk c of s is out to p.
@@ -166,7 +168,7 @@ type liveState struct {
 	// the peers (live_slots.go).
 	busy       []int64   // no requests to it before this table time (after TooMany or a timeout)
 	depth      []int     // its pipeline depth (depthOf), refreshed when its rate changes (noteRate)
-	fill       []int     // our requests outstanding to it: len(livePeer.out)
+	fill       []int     // our requests outstanding to it: the chunks whose req names it
 	rate       []float64 // its download rate estimate (noteRate), a tie-break among sources
 	rank       []uint32  // its random tie-break among equally loaded, equally fast sources
 	tag        []float64 // fair-queuing tag of our upload to it (drainUpload)
@@ -187,12 +189,11 @@ type liveState struct {
 // livePeer is the live-mode part of a peer.
 type livePeer struct {
 	slot   int      // index of its state in liveSeg.held and liveState's slot tables
-	out    chunkSet // our requests outstanding to it (addOut, dropOut)
 	queued chunkSet // their requests waiting in our upload queue (uploadState)
 }
 
-// chunkSet is a small set of chunk addresses, as a slice: a pipeline holds
-// at most maxLivePipeline requests, usually a few, and a scan of those is
+// chunkSet is a small set of chunk addresses, as a slice: a peer has at
+// most maxLiveQueue requests queued, usually a few, and a scan of those is
 // cheaper than a map's hashing, in time and far more in memory.
 type chunkSet []wire.ChunkAddr
 

@@ -222,8 +222,8 @@ func TestLiveWindowBounded(t *testing.T) {
 			t.Errorf("%s: %d Evicted actions, want %d", id, n.evicted, want)
 		}
 		for _, pid := range n.eng.order {
-			if lp := &n.eng.peers[pid].lp; len(lp.out) > maxLivePipeline {
-				t.Errorf("%s: peer %s has %d requests out, want ≤ %d", id, pid, len(lp.out), maxLivePipeline)
+			if out := n.eng.live.fill[n.eng.peers[pid].lp.slot]; out > maxLivePipeline {
+				t.Errorf("%s: peer %s has %d requests out, want ≤ %d", id, pid, out, maxLivePipeline)
 			}
 		}
 		n.eng.live.each(func(s *liveSeg) {

@@ -387,6 +387,6 @@ func (l *liveState) depthOf(p *peer) int {
 func (e *Engine) requestChunk(p *peer, s *liveSeg, c int, now time.Time) {
 	a := wire.ChunkAddr{Rendition: s.key.rend, Sequence: s.key.seq, Chunk: uint32(c)}
 	s.req[c], s.reqAt[c] = int32(p.lp.slot+1), e.live.nowAt
-	e.live.addOut(p, a)
+	e.live.fill[p.lp.slot]++
 	e.send(p, wire.LiveRequest{ChunkAddr: a})
 }

@@ -28,13 +28,14 @@ func (e *Engine) liveAddPeer(p *peer) {
 // liveRemovePeer forgets what p held and the requests it had of us or we of
 // it; the chunks become requestable from others.
 func (e *Engine) liveRemovePeer(p *peer) {
-	lp := &p.lp
 	e.live.freeSlot(p)
-	for _, a := range lp.out {
-		if s := e.live.seg(segKey{a.Rendition, a.Sequence}); s != nil && int(a.Chunk) < s.n && s.askedOf(int(a.Chunk), p) {
-			s.req[a.Chunk] = 0
+	e.live.each(func(s *liveSeg) {
+		for c := range s.n {
+			if s.askedOf(c, p) {
+				s.req[c] = 0
+			}
 		}
-	}
+	})
 	e.live.up.dropPeer(p)
 	if e.live.push.has(p.id) {
 		e.live.push.next = time.Time{}
@@ -221,11 +222,7 @@ func (e *Engine) onLiveData(p *peer, m wire.LiveData, now time.Time) {
 	e.down.add(n, now)
 	s := e.live.seg(segKey{m.Rendition, m.Sequence})
 	c := int(m.Chunk)
-	if e.live.dropOut(p, m.ChunkAddr) {
-		if s != nil && c < s.n && s.askedOf(c, p) {
-			s.req[c] = 0
-		}
-	}
+	e.live.settle(p, s, c)
 	e.live.touch(p)
 	if s == nil || c >= s.n || s.has(c) || e.live.cfg.Broadcaster {
 		e.stats.BytesWasted += int64(n)
@@ -275,14 +272,10 @@ func (e *Engine) segmentReady(s *liveSeg, now time.Time) {
 // onLiveReject releases our refused request; the reason adjusts our view
 // of p.
 func (e *Engine) onLiveReject(p *peer, m wire.LiveReject, now time.Time) {
-	if !e.live.dropOut(p, m.ChunkAddr) {
-		return
-	}
-	k := segKey{m.Rendition, m.Sequence}
-	s := e.live.seg(k)
+	s := e.live.seg(segKey{m.Rendition, m.Sequence})
 	c := int(m.Chunk)
-	if s != nil && c < s.n && s.askedOf(c, p) {
-		s.req[c] = 0
+	if !e.live.settle(p, s, c) {
+		return
 	}
 	switch m.Reason {
 	case wire.RejectNotHave:
@@ -306,15 +299,9 @@ func (e *Engine) cancelAll(s *liveSeg, now time.Time) {
 
 // cancelLive withdraws our outstanding request for chunk c of s.
 func (e *Engine) cancelLive(s *liveSeg, c int, now time.Time) {
-	i := s.asker(c)
-	s.req[c] = 0
-	p := e.live.slots[i]
-	if p == nil {
-		return
-	}
+	p := e.live.slots[s.asker(c)]
+	e.live.settle(p, s, c)
 	a := wire.ChunkAddr{Rendition: s.key.rend, Sequence: s.key.seq, Chunk: uint32(c)}
-	if e.live.dropOut(p, a) {
-		e.send(p, wire.LiveCancel{ChunkAddr: a})
-		e.live.touch(p)
-	}
+	e.send(p, wire.LiveCancel{ChunkAddr: a})
+	e.live.touch(p)
 }

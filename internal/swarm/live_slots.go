@@ -31,7 +31,7 @@ func (l *liveState) takeSlot(p *peer, rank uint32) {
 		l.rollAt = append(l.rollAt, never)
 	}
 	l.slots[i], l.ids[i], p.lp.slot = p, p.id, i
-	l.busy[i], l.fill[i], l.rank[i], l.rollAt[i], l.tag[i] = never, len(p.lp.out), rank, never, 0
+	l.busy[i], l.fill[i], l.rank[i], l.rollAt[i], l.tag[i] = never, 0, rank, never, 0
 	l.noteRate(p)
 }
 
@@ -45,18 +45,13 @@ func (l *liveState) noteRate(p *peer) {
 	l.rate[i], l.depth[i] = p.down.bytesPerSec(), l.depthOf(p)
 }
 
-// addOut notes our request a of p.
-func (l *liveState) addOut(p *peer, a wire.ChunkAddr) {
-	p.lp.out = append(p.lp.out, a)
-	l.fill[p.lp.slot]++
-}
-
-// dropOut removes a from our requests outstanding to connected peer p,
-// reporting whether it was there.
-func (l *liveState) dropOut(p *peer, a wire.ChunkAddr) bool {
-	if !p.lp.out.remove(a) {
+// settle withdraws our request for chunk c of s (nil: not in the window)
+// if it is out to p, reporting whether it was.
+func (l *liveState) settle(p *peer, s *liveSeg, c int) bool {
+	if s == nil || c >= s.n || !s.askedOf(c, p) {
 		return false
 	}
+	s.req[c] = 0
 	l.fill[p.lp.slot]--
 	return true
 }

@@ -42,8 +42,8 @@ type outReq struct {
 //
 // What a live input reads of a peer comes first, in its first two cache
 // lines (the peer is usually cold by then): the live part, whether it is
-// gone, the download meter, most of the upload one. The struct is 320
-// bytes, a size class whose objects start on a line.
+// gone, the meters. The struct is in the 320-byte size class, whose
+// objects start on a line.
 type peer struct {
 	lp      livePeer // live mode only
 	removed bool     // dropped: a Conn on it is stale
