@@ -35,6 +35,8 @@ type liveSeg struct {
 
 	srcs     []source // its sources in schedule srcSched (liveSchedule)
 	srcSched uint64
+	lastAt   int64 // end + TargetLatency, a table time: it cannot be played after (giveUp)
+	dueMs    int64 // deadline, Unix ms (serveReq.due)
 
 	ann       live.Announcement
 	raw       []byte       // canonical announcement encoding, forwarded as wire.Announce
@@ -136,11 +138,12 @@ type liveState struct {
 	slots []*peer      // by livePeer.slot; nil when free
 	win   []liveWindow // by rendition (known: announced); winMem while one
 	dirty bool         // something changed that may allow new requests of anyone
+	nowOK bool         // nowT is now's table time (live_clock.go)
 	// winMem holds the first rendition's window, beside the fields every
 	// input reads, so finding a segment of a single-rendition stream
 	// reads no other line before the window's segment list.
 	winMem   [1]liveWindow
-	nowAt    int64     // now as a table time (live_clock.go)
+	nowT     int64     // now as a table time, if nowOK
 	now      time.Time // latest input time, for Ready-time scheduling (setNow)
 	epoch    time.Time // table times count from this (live_clock.go)
 	hasEpoch bool
@@ -299,6 +302,8 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 	}
 	s.jitter = time.Duration(e.rng.Int64N(int64(liveOriginLead)))
 	s.originAim = originAimOf(s, l, now)
+	s.lastAt = l.at(s.end().Add(l.cfg.TargetLatency))
+	s.dueMs = s.deadline(l).UnixMilli()
 	s.wanted = l.wants(a.Rendition) && now.Before(s.end().Add(l.cfg.TargetLatency))
 	s.startable = s.deadline(l).Sub(now) >= a.Duration-liveStartSlack
 	if int(a.ChunkSize) != l.chunkSize {

@@ -25,7 +25,15 @@ func (l *liveState) at(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
-// setNow records the latest input time, in both forms.
-func (l *liveState) setNow(now time.Time) {
-	l.now, l.nowAt = now, l.at(now)
+// setNow records the latest input time. Its table time is worked out
+// when first needed (nowAt): many inputs need none, and time.Time.Sub
+// on wall times costs more than the rest of a chunk map's handling.
+func (l *liveState) setNow(now time.Time) { l.now, l.nowOK = now, false }
+
+// nowAt returns the latest input time as a table time.
+func (l *liveState) nowAt() int64 {
+	if !l.nowOK {
+		l.nowT, l.nowOK = l.at(l.now), true
+	}
+	return l.nowT
 }

@@ -73,7 +73,7 @@ func (e *Engine) expireLive(now time.Time) {
 	l := e.live
 	l.eachFetching(func(s *liveSeg) {
 		for c, r := range s.req {
-			if r == 0 || l.nowAt-s.reqAt[c] < int64(liveRequestTimeout) {
+			if r == 0 || l.nowAt()-s.reqAt[c] < int64(liveRequestTimeout) {
 				continue
 			}
 			i := s.asker(c)
@@ -105,11 +105,12 @@ func (e *Engine) unanswered(p *peer, s *liveSeg, c int, now time.Time) {
 }
 
 // giveUp stops fetching segments the playhead has passed: past their end
-// plus the target latency they can no longer be played.
+// plus the target latency (liveSeg.lastAt) they can no longer be played.
+// now is the latest input time.
 func (e *Engine) giveUp(now time.Time) {
 	l := e.live
 	l.eachFetching(func(s *liveSeg) {
-		if now.Before(s.end().Add(l.cfg.TargetLatency)) {
+		if l.nowAt() < s.lastAt {
 			return
 		}
 		s.gaveUp = true
@@ -230,7 +231,7 @@ func (l *liveState) askable(p *peer) bool {
 		return false
 	}
 	i := p.lp.slot
-	return l.nowAt >= l.busy[i] && l.fill[i] < l.depth[i]
+	return l.nowAt() >= l.busy[i] && l.fill[i] < l.depth[i]
 }
 
 // fresh is a chunk a peer's map newly showed (onLiveHave), for the next
@@ -314,7 +315,7 @@ type source struct {
 // tables; a per-schedule memo of it, kept while it read the peers, no
 // longer paid for its resetting.
 func (l *liveState) openAt(i int) int {
-	if l.slots[i] != nil && l.nowAt >= l.busy[i] {
+	if l.slots[i] != nil && l.nowAt() >= l.busy[i] {
 		return l.depth[i]
 	}
 	return -1
@@ -386,7 +387,7 @@ func (l *liveState) depthOf(p *peer) int {
 // requestChunk asks p for chunk c of s.
 func (e *Engine) requestChunk(p *peer, s *liveSeg, c int, now time.Time) {
 	a := wire.ChunkAddr{Rendition: s.key.rend, Sequence: s.key.seq, Chunk: uint32(c)}
-	s.req[c], s.reqAt[c] = int32(p.lp.slot+1), e.live.nowAt
+	s.req[c], s.reqAt[c] = int32(p.lp.slot+1), e.live.nowAt()
 	e.live.fill[p.lp.slot]++
 	e.send(p, wire.LiveRequest{ChunkAddr: a})
 }

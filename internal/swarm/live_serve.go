@@ -95,7 +95,7 @@ func (e *Engine) onLiveRequest(p *peer, a wire.ChunkAddr, now time.Time) {
 	default:
 		e.live.arrival++
 		u.queue = append(u.queue, serveReq{p: p, s: s, slot: p.lp.slot, addr: a,
-			at: e.live.at(now), arrival: e.live.arrival, due: s.deadline(e.live).UnixMilli()})
+			at: e.live.nowAt(), arrival: e.live.arrival, due: s.dueMs})
 		p.lp.queued = append(p.lp.queued, a)
 		e.drainUpload(now)
 	}
@@ -132,7 +132,7 @@ func (e *Engine) drainUpload(now time.Time) {
 	if rate > 0 {
 		u.refill(rate, e.live.chunkSize, now)
 	}
-	e.expireServes(now)
+	e.expireServes()
 	for len(u.queue) > 0 && (rate == 0 || u.credit > 0) {
 		i := 0
 		if rate > 0 {
@@ -179,9 +179,9 @@ func (e *Engine) charge(p *peer, s *liveSeg, a wire.ChunkAddr) {
 // expireServes rejects queued requests that waited too long. The queue is
 // in arrival order, so they are a prefix of it. (Requests of a segment
 // that leaves the window are rejected as it leaves: dropSegment.)
-func (e *Engine) expireServes(now time.Time) {
+func (e *Engine) expireServes() {
 	u := &e.live.up
-	t := e.live.at(now)
+	t := e.live.nowAt() // drainUpload runs at the latest input time
 	k := 0
 	for ; k < len(u.queue) && t-u.queue[k].at >= int64(liveServeWait); k++ {
 		r := u.queue[k]
