@@ -52,3 +52,39 @@ func TestAppendReadyAppends(t *testing.T) {
 		t.Errorf("second AppendReady = %v, want nothing", rest)
 	}
 }
+
+// TestLiveReceiveConnIgnoresStaleHandles checks the same on a live engine,
+// which checks handles against its slot table: after "a" leaves, its old
+// handle reaches neither the peer that took its slot nor a new connection
+// under its ID.
+func TestLiveReceiveConnIgnoresStaleHandles(t *testing.T) {
+	h, e := liveViewer(t, "a")
+	a := h.announcement(0)
+	ann := wire.Announce{Data: a.Append(nil)}
+	old, _ := e.Conn("a")
+	e.RemovePeer("a", epoch)
+	e.AddPeer("b", epoch) // takes a's slot
+	e.AddPeer("a", epoch)
+	e.Ready()
+	if b := e.peers["b"]; b.lp.slot != int(old.slot) {
+		t.Fatalf("b took slot %d, want a's old slot %d; the test proves little", b.lp.slot, old.slot)
+	}
+	e.ReceiveConn(old, ann, epoch)
+	if len(e.LiveSegments(0)) != 0 {
+		t.Fatal("a stale handle delivered an announcement")
+	}
+	e.ReceiveConn(old, wire.LiveRequest{}, epoch) // checked on the peer, not the slot
+	if acts := e.Ready(); len(acts) != 0 {
+		t.Fatalf("a stale handle's request was answered: %v", acts)
+	}
+	c, ok := e.Conn("b")
+	if !ok {
+		t.Fatal("Conn of a connected peer reported not ok")
+	}
+	e.ReceiveConn(c, ann, epoch)
+	s := e.live.seg(segKey{0, 0})
+	if s == nil || !s.seenBy(int(c.slot)) {
+		t.Fatal("a live handle did not deliver its announcement")
+	}
+	e.ReceiveConn(Conn{}, ann, epoch) // the zero Conn: ignored
+}

@@ -30,6 +30,13 @@ type Stats struct {
 // one live channel when Config.Live is set. It is not safe for concurrent
 // use: the runtime serialises calls.
 type Engine struct {
+	// live is nil for static content, else it points at liveMem: the live
+	// state is part of the engine, its first fields in the engine's first
+	// cache line, since an input to an engine (usually cold in a large
+	// simulation) reads them before anything else.
+	live    *liveState
+	liveMem liveState
+
 	cfg Config
 	rng *rand.Rand
 
@@ -58,8 +65,6 @@ type Engine struct {
 	org   originState
 	mf    manifestFetch
 
-	live *liveState // nil for static content
-
 	stats   Stats
 	down    meter
 	up      meter
@@ -83,7 +88,8 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.org.init()
 	if cfg.Live != nil {
-		e.live = newLiveState(*cfg.Live)
+		e.live = &e.liveMem
+		e.live.init(*cfg.Live)
 	}
 	if cfg.Manifest != nil {
 		e.setManifest(cfg.Manifest, cfg.Have)
@@ -178,14 +184,14 @@ func (e *Engine) AddPeer(id PeerID, now time.Time) {
 	if e.peers[id] != nil {
 		return
 	}
-	p := newPeer(id)
+	p := newPeer(id, e.live != nil)
 	p.since = now
 	e.peers[id] = p
 	i, _ := slices.BinarySearch(e.order, id)
 	e.order = slices.Insert(e.order, i, id)
 	e.list = slices.Insert(e.list, i, p)
 	if e.live != nil {
-		e.live.now = now
+		e.live.setNow(now)
 		e.liveAddPeer(p)
 		return
 	}
@@ -206,7 +212,7 @@ func (e *Engine) RemovePeer(id PeerID, now time.Time) {
 	}
 	e.dropPeer(p)
 	if e.live != nil {
-		e.live.now = now
+		e.live.setNow(now)
 		e.liveRemovePeer(p)
 		return
 	}

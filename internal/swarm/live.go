@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/shoal-p2p/shoal/internal/live"
-	"github.com/shoal-p2p/shoal/internal/piece"
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
@@ -16,32 +15,39 @@ type segKey struct {
 	seq  uint64
 }
 
-// liveSeg is one announced segment in the window.
+// liveSeg is one announced segment in the window. What most inputs and
+// every schedule read comes first, so that it shares a few cache lines: a
+// segment is usually cold when an input finds it, and find reads its key.
 type liveSeg struct {
-	key       segKey
-	ann       live.Announcement
-	raw       []byte   // canonical announcement encoding, forwarded as wire.Announce
-	n         int      // chunks
-	chunks    [][]byte // verified chunks as received (never copied); nil until held
-	newChunks []int    // stored since the last LiveHave flush
-	have      piece.Bitfield
-	nhave     int
+	key    segKey
+	n      int // chunks
+	nhave  int
+	wanted bool // this node fetches it
+	ready  bool
+	gaveUp bool     // the playhead passed it before it was ready
+	origin bool     // FetchSegment outstanding
+	held   []uint64 // by peer slot: the chunks it holds, whether it knows s (live_held.go)
+	avail  []int32  // per chunk: connected peers known to hold it
+	req    []int32  // per chunk: slot+1 of the peer our request is out to, 0 none (asker)
+	haveW  []int32  // the chunks we hold, a bit each (has, setHave)
+	rank   []uint32 // per chunk: random tie-break
+	reqAt  []int64  // per chunk: when our request went out, a table time (live_clock.go)
 
-	ready   bool
-	readyAt time.Time
-	wanted  bool // this node fetches it
+	srcs     []source // its sources in schedule srcSched (liveSchedule)
+	srcSched uint64
+	lastAt   int64 // end + TargetLatency, a table time: it cannot be played after (giveUp)
+	dueMs    int64 // deadline, Unix ms (serveReq.due)
+
+	ann       live.Announcement
+	raw       []byte       // canonical announcement encoding, forwarded as wire.Announce
+	annMsg    wire.Message // that Announce, boxed once for every peer sent it (sendAnnounce)
+	chunks    [][]byte     // verified chunks as received (never copied); nil until held
+	newChunks []int        // stored since the last LiveHave flush
+	readyAt   time.Time
 	// startable: learnt of at least its duration (less liveStartSlack)
 	// before its deadline, so playback can start with it (live_start.go)
 	startable bool
-	gaveUp    bool // the playhead passed it before it was ready
 
-	avail []int     // per chunk: connected peers known to hold it
-	peers []segPeer // per peer slot: what it holds, whether it knows s (live_slots.go)
-	rank  []uint32  // per chunk: random tie-break
-	req   []PeerID  // per chunk: peer with our outstanding request, "" none
-	reqAt []time.Time
-
-	origin      bool // FetchSegment outstanding
 	originSent  time.Time
 	originFirst int // chunks [originFirst, originEnd) asked of the origin
 	originEnd   int
@@ -51,9 +57,34 @@ type liveSeg struct {
 	originAim   time.Time     // aim of the origin stages: see originAimOf
 
 	fromPeers, fromOrigin int64
+}
 
-	srcs     []source // its sources in schedule srcSched (liveSchedule)
-	srcSched uint64
+// asker returns the slot of the peer our request for chunk c of s is out
+// to, or -1. This is the only record of our requests (liveState.fill
+// counts them by peer). A request names a connected peer: one that leaves
+// has its requests withdrawn (liveRemovePeer), so a slot is never reused
+// under one.
+func (s *liveSeg) asker(c int) int { return int(s.req[c]) - 1 }
+
+// askedOf reports whether our request for chunk c of s is out to p.
+func (s *liveSeg) askedOf(c int, p *peer) bool { return int(s.req[c]) == p.lp.slot+1 }
+
+// has reports whether we hold chunk c of s.
+func (s *liveSeg) has(c int) bool { return s.haveW[c>>5]>>(c&31)&1 != 0 }
+
+// setHave notes that we hold chunk c of s.
+func (s *liveSeg) setHave(c int) { s.haveW[c>>5] |= 1 << (c & 31) }
+
+// haveMap returns the chunks we hold of s as a new chunk map in the wire
+// layout (piece.Bitfield's).
+func (s *liveSeg) haveMap() []byte {
+	b := make([]byte, (s.n+7)/8)
+	for c := range s.n {
+		if s.has(c) {
+			b[c>>3] |= 0x80 >> (c & 7)
+		}
+	}
+	return b
 }
 
 // deadline returns the playback deadline: Time + TargetLatency.
@@ -62,43 +93,68 @@ func (s *liveSeg) deadline(l *liveState) time.Time { return s.ann.Time.Add(l.cfg
 // end returns the broadcaster clock at the segment's end.
 func (s *liveSeg) end() time.Time { return s.ann.Time.Add(s.ann.Duration) }
 
-// liveWindow is one rendition's segments, oldest first.
+// liveWindow is one rendition's segments, oldest first. The windows are
+// values in liveState.win and find reads no segment but the one it
+// returns: finding a segment is the first thing most inputs do, on an
+// engine that is usually cold, and each pointer followed was a miss.
 type liveWindow struct {
-	segs     []*liveSeg
-	seqs     []uint64 // segs' sequences: find reads these, not the segments
-	floor    uint64   // highest evicted sequence
-	hasFloor bool
+	segs        []*liveSeg
+	first, last uint64 // sequences of the oldest and newest segment, if any
+	floor       uint64 // highest evicted sequence
+	hasFloor    bool
+	known       bool // the rendition has been announced (liveState.rends)
 }
 
 // find returns the segment with sequence seq, or nil. Sequences in a
 // window are usually consecutive, so the segment is first looked for at
 // its offset from the oldest; a gapped window falls back to a search.
 func (w *liveWindow) find(seq uint64) *liveSeg {
-	q := w.seqs
-	if len(q) == 0 {
+	segs := w.segs
+	if len(segs) == 0 || seq < w.first || seq > w.last {
 		return nil
 	}
-	if d := seq - q[0]; d < uint64(len(q)) && q[d] == seq {
-		return w.segs[d]
+	if d := seq - w.first; d < uint64(len(segs)) && segs[d].key.seq == seq {
+		return segs[d]
 	}
-	if i, ok := slices.BinarySearch(q, seq); ok {
-		return w.segs[i]
+	if i, ok := slices.BinarySearchFunc(segs, seq, cmpSeq); ok {
+		return segs[i]
 	}
 	return nil
 }
 
-// liveState is the engine's live-mode state; nil for static content.
+// cmpSeq orders a segment against a sequence.
+func cmpSeq(s *liveSeg, seq uint64) int { return cmp.Compare(s.key.seq, seq) }
+
+// bounds refreshes first and last after segs changed.
+func (w *liveWindow) bounds() {
+	if n := len(w.segs); n > 0 {
+		w.first, w.last = w.segs[0].key.seq, w.segs[n-1].key.seq
+	}
+}
+
+// liveState is the engine's live-mode state. What every input reads comes
+// first (see Engine.live).
 type liveState struct {
+	slots []*peer      // by livePeer.slot; nil when free
+	win   []liveWindow // by rendition (known: announced); winMem while one
+	dirty bool         // something changed that may allow new requests of anyone
+	nowOK bool         // nowT is now's table time (live_clock.go)
+	// winMem holds the first rendition's window, beside the fields every
+	// input reads, so finding a segment of a single-rendition stream
+	// reads no other line before the window's segment list.
+	winMem   [1]liveWindow
+	nowT     int64     // now as a table time, if nowOK
+	now      time.Time // latest input time, for Ready-time scheduling (setNow)
+	epoch    time.Time // table times count from this (live_clock.go)
+	hasEpoch bool
+	touched  []*peer     // peers whose own change may allow requests of them (live_pull.go)
+	fresh    []fresh     // chunks newly shown by peers' maps (live_pull.go)
+	adverts  []*liveSeg  // segments with chunks not yet advertised
+	onlyBuf  []*peer     // touchedPeers' and freshChunks' result, reused
+	freshBuf []candidate // freshChunks' result, reused
+	candBuf  []candidate // candidates' result, reused
+	rends    []uint8     // sorted renditions with a window
 	cfg      LiveConfig
-	now      time.Time     // latest input time, for Ready-time scheduling
-	dirty    bool          // something changed that may allow new requests of anyone
-	touched  []*peer       // peers whose own change may allow requests of them (live_pull.go)
-	fresh    []fresh       // chunks newly shown by peers' maps (live_pull.go)
-	onlyBuf  []*peer       // touchedPeers' and freshChunks' result, reused
-	freshBuf []candidate   // freshChunks' result, reused
-	adverts  []*liveSeg    // segments with chunks not yet advertised
-	win      []*liveWindow // by rendition; nil for renditions not announced
-	rends    []uint8       // sorted renditions with a window
 	// fetch caches the segments being fetched, in each's order, for the
 	// paths that only care about those (most of a window is held or
 	// past); fetchStale says it must be rebuilt (see eachFetching).
@@ -109,16 +165,22 @@ type liveState struct {
 	originTime     time.Duration // EWMA of origin fetch durations
 	chunkSize      int           // of the newest announcement, for pipeline sizing
 
-	slots      []*peer     // by livePeer.slot; nil when free
-	busy       []time.Time // by slot: its livePeer.busyUntil (openAt reads these, not the peers)
-	depth      []int       // by slot: its depthOf, refreshed when its rate changes (noteRate)
-	open       []int       // by slot, during a schedule over all peers: see openAt
-	rollAt     []time.Time // by slot: its meters close no sample before this (rollPeers)
-	srcBuf     []source    // backing of the segments' sources during a schedule
-	sched      uint64      // schedules so far; liveSeg.srcSched names the one srcs is of
-	advertTurn int         // slot where the next advert round starts
-	fwdTurn    int         // slot where the next announcement forward starts
-	lacking    []int       // sendAdvert's scratch
+	ids []PeerID // by slot: its peer's ID, so that adverts need not read the peers
+	// What a schedule reads of each peer, by slot, kept as it changes, so
+	// that a schedule over all peers reads these and the segments, not
+	// the peers (live_slots.go).
+	busy       []int64   // no requests to it before this table time (after TooMany or a timeout)
+	depth      []int     // its pipeline depth (depthOf), refreshed when its rate changes (noteRate)
+	fill       []int     // our requests outstanding to it: the chunks whose req names it
+	rate       []float64 // its download rate estimate (noteRate), a tie-break among sources
+	rank       []uint32  // its random tie-break among equally loaded, equally fast sources
+	tag        []float64 // fair-queuing tag of our upload to it (drainUpload)
+	rollAt     []int64   // its meters close no sample before this table time (rollPeers)
+	srcBuf     []source  // backing of the segments' sources during a schedule
+	sched      uint64    // schedules so far; liveSeg.srcSched names the one srcs is of
+	advertTurn int       // slot where the next advert round starts
+	fwdTurn    int       // slot where the next announcement forward starts
+	lacking    []int     // sendAdvert's scratch
 	up         uploadState
 	push       pushState
 	arrival    uint64 // serve-queue arrival counter
@@ -129,17 +191,12 @@ type liveState struct {
 
 // livePeer is the live-mode part of a peer.
 type livePeer struct {
-	slot      int       // index of its state in liveSeg.peers and liveState.slots
-	out       chunkSet  // our requests outstanding to it
-	queued    int       // their requests waiting in our upload queue
-	busyUntil time.Time // no requests to them before this (after TooMany)
-	touched   bool      // in liveState.touched
-	rank      uint32    // random tie-break among equal sources
-	tag       float64   // fair-queuing tag of our upload to it (drainUpload)
+	slot   int      // index of its state in liveSeg.held and liveState's slot tables
+	queued chunkSet // their requests waiting in our upload queue (uploadState)
 }
 
-// chunkSet is a small set of chunk addresses, as a slice: a pipeline holds
-// at most maxLivePipeline requests, usually a few, and a scan of those is
+// chunkSet is a small set of chunk addresses, as a slice: a peer has at
+// most maxLiveQueue requests queued, usually a few, and a scan of those is
 // cheaper than a map's hashing, in time and far more in memory.
 type chunkSet []wire.ChunkAddr
 
@@ -155,31 +212,29 @@ func (cs *chunkSet) remove(a wire.ChunkAddr) bool {
 	return true
 }
 
-func newLivePeer(rank uint32) *livePeer {
-	return &livePeer{rank: rank}
-}
-
-func newLiveState(cfg LiveConfig) *liveState {
-	return &liveState{cfg: cfg}
+// init sets up an engine's live state for cfg.
+func (l *liveState) init(cfg LiveConfig) {
+	l.cfg = cfg
+	l.win = l.winMem[:0]
 }
 
 // windowOf returns rendition r's window, or nil.
 func (l *liveState) windowOf(r uint8) *liveWindow {
-	if int(r) < len(l.win) {
-		return l.win[r]
+	if int(r) < len(l.win) && l.win[r].known {
+		return &l.win[r]
 	}
 	return nil
 }
 
-// window returns rendition r's window, creating it.
+// window returns rendition r's window, creating it. The pointer is valid
+// until the next window call (l.win may grow).
 func (l *liveState) window(r uint8) *liveWindow {
-	w := l.windowOf(r)
-	if w == nil {
-		w = &liveWindow{}
-		if int(r) >= len(l.win) {
-			l.win = append(l.win, make([]*liveWindow, int(r)+1-len(l.win))...)
-		}
-		l.win[r] = w
+	if int(r) >= len(l.win) {
+		l.win = append(l.win, make([]liveWindow, int(r)+1-len(l.win))...)
+	}
+	w := &l.win[r]
+	if !w.known {
+		w.known = true
 		i, _ := slices.BinarySearch(l.rends, r)
 		l.rends = slices.Insert(l.rends, i, r)
 	}
@@ -235,15 +290,20 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 	n := len(a.Chunks)
 	s := &liveSeg{
 		key: segKey{a.Rendition, a.Sequence}, ann: a, raw: raw, n: n,
-		have: piece.NewBitfield(n), chunks: make([][]byte, n), avail: make([]int, n), rank: make([]uint32, n),
-		req: make([]PeerID, n), reqAt: make([]time.Time, n),
-		peers: make([]segPeer, len(l.slots)), // grown one by one, it was a large run's most allocated state
+		chunks: make([][]byte, n), rank: make([]uint32, n),
+		reqAt: make([]int64, n),
 	}
+	// What inputs and schedules read of each chunk, in one allocation.
+	per := make([]int32, 2*n+(n+31)/32)
+	s.avail, s.req, s.haveW = per[:n:n], per[n:2*n:2*n], per[2*n:]
+	s.newHolders(len(l.slots))
 	for i := range s.rank {
 		s.rank[i] = e.rng.Uint32()
 	}
 	s.jitter = time.Duration(e.rng.Int64N(int64(liveOriginLead)))
 	s.originAim = originAimOf(s, l, now)
+	s.lastAt = l.at(s.end().Add(l.cfg.TargetLatency))
+	s.dueMs = s.deadline(l).UnixMilli()
 	s.wanted = l.wants(a.Rendition) && now.Before(s.end().Add(l.cfg.TargetLatency))
 	s.startable = s.deadline(l).Sub(now) >= a.Duration-liveStartSlack
 	if int(a.ChunkSize) != l.chunkSize {
@@ -255,11 +315,9 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 		}
 	}
 	w := l.window(a.Rendition)
-	i, _ := slices.BinarySearchFunc(w.segs, s, func(x, y *liveSeg) int {
-		return cmp.Compare(x.key.seq, y.key.seq)
-	})
+	i, _ := slices.BinarySearchFunc(w.segs, s.key.seq, cmpSeq)
 	w.segs = slices.Insert(w.segs, i, s)
-	w.seqs = slices.Insert(w.seqs, i, s.key.seq)
+	w.bounds()
 	for len(w.segs) > l.cfg.WindowSegments {
 		e.evict(w, now)
 	}
@@ -272,7 +330,7 @@ func (e *Engine) addSegment(a live.Announcement, raw []byte, now time.Time) *liv
 func (e *Engine) evict(w *liveWindow, now time.Time) {
 	s := w.segs[0]
 	w.segs = slices.Delete(w.segs, 0, 1)
-	w.seqs = slices.Delete(w.seqs, 0, 1)
+	w.bounds()
 	w.floor, w.hasFloor = s.key.seq, true
 	l := e.live
 	if s.wanted && !s.ready && !s.gaveUp {

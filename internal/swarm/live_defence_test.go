@@ -94,7 +94,7 @@ func TestLiveUnansweredRequestMutesPeer(t *testing.T) {
 	}
 	s := e.live.seg(segKey{0, 0})
 	for _, r := range asked {
-		if c := int(r.Chunk); s.bitsOf(e.peers["liar"]).Has(c) || s.avail[c] != 0 {
+		if c := int(r.Chunk); s.holds(e.peers["liar"].lp.slot, c) || s.avail[c] != 0 {
 			t.Errorf("chunk %d: the liar still counts as its holder after the request timed out", c)
 		}
 	}

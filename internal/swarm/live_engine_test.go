@@ -222,13 +222,13 @@ func TestLiveWindowBounded(t *testing.T) {
 			t.Errorf("%s: %d Evicted actions, want %d", id, n.evicted, want)
 		}
 		for _, pid := range n.eng.order {
-			if lp := n.eng.peers[pid].lp; len(lp.out) > maxLivePipeline {
-				t.Errorf("%s: peer %s has %d requests out, want ≤ %d", id, pid, len(lp.out), maxLivePipeline)
+			if out := n.eng.live.fill[n.eng.peers[pid].lp.slot]; out > maxLivePipeline {
+				t.Errorf("%s: peer %s has %d requests out, want ≤ %d", id, pid, out, maxLivePipeline)
 			}
 		}
 		n.eng.live.each(func(s *liveSeg) {
-			if len(s.peers) > len(n.eng.order) {
-				t.Errorf("%s: segment %d holds state for %d peer slots, want ≤ %d peers", id, s.key.seq, len(s.peers), len(n.eng.order))
+			if slots := len(s.held) / s.words(); slots > len(n.eng.order) {
+				t.Errorf("%s: segment %d holds state for %d peer slots, want ≤ %d peers", id, s.key.seq, slots, len(n.eng.order))
 			}
 		})
 		if q := len(n.eng.live.up.queue); q > maxLiveQueue*len(n.eng.order) {

@@ -254,7 +254,7 @@ func (h *lharness) inspect(d delivery) {
 	if e.peers[d.from] == nil || e.live.cfg.Broadcaster {
 		return
 	}
-	if s := e.live.seg(segKey{m.Rendition, m.Sequence}); s != nil && int(m.Chunk) < s.n && !s.have.Has(int(m.Chunk)) {
+	if s := e.live.seg(segKey{m.Rendition, m.Sequence}); s != nil && int(m.Chunk) < s.n && !s.has(int(m.Chunk)) {
 		h.badChecked[[2]PeerID{d.from, d.to}]++
 	}
 }

@@ -218,6 +218,7 @@ func checkNoHonestBanned(t *testing.T, h *lharness, honest []PeerID) {
 func TestLiveTenPercentCorruptPeers(t *testing.T) {
 	base := hsBaseline()
 	h, ids := hostileSwarm(t, marking(hsHostile, func(n *lnode) { n.corrupt = true }))
+	h.afterStep = h.checkTables // bans free slots mid-run
 	h.runSegments(hsSegs)
 	honest := honestIDs(ids, hsHostile)
 	checkCost(t, h.figures(honest, hsSegs), base.figures(honest, hsSegs))
@@ -258,8 +259,12 @@ func TestLiveLiarSilentFlooder(t *testing.T) {
 			h, ids := hostileSwarm(t, marking(tt.hostile, func(n *lnode) { n.behave = tt.behave }))
 			honest := honestIDs(ids, tt.hostile)
 			maxQueued := 0
+			h.afterStep = h.checkTables
 			if tt.behave == flooder {
-				h.afterStep = func() { maxQueued = max(maxQueued, h.queuedFrom(ids[tt.hostile[0]], honest)) }
+				h.afterStep = func() {
+					h.checkTables()
+					maxQueued = max(maxQueued, h.queuedFrom(ids[tt.hostile[0]], honest))
+				}
 			}
 			h.runSegments(hsSegs)
 			checkCost(t, h.figures(honest, hsSegs), base.figures(honest, hsSegs))

@@ -61,7 +61,7 @@ func originAimOf(s *liveSeg, l *liveState, now time.Time) time.Time {
 func (s *liveSeg) missingSpan() (first, end int) {
 	first, end = s.n, 0
 	for c := range s.n {
-		if !s.have.Has(c) {
+		if !s.has(c) {
 			first, end = min(first, c), c+1
 		}
 	}
@@ -76,7 +76,7 @@ func (s *liveSeg) originDue(l *liveState, lead time.Duration, now time.Time) boo
 	}
 	unrequested, sourceless := false, false
 	for c := range s.n {
-		if !s.have.Has(c) && s.req[c] == "" {
+		if !s.has(c) && s.req[c] == 0 {
 			unrequested = true
 			sourceless = sourceless || s.avail[c] == 0
 		}
@@ -96,7 +96,7 @@ func (e *Engine) LiveOriginData(r uint8, seq uint64, data []byte, now time.Time)
 	if l == nil {
 		return
 	}
-	l.now = now
+	l.setNow(now)
 	s := l.seg(segKey{r, seq})
 	if s == nil || !s.origin {
 		e.stats.BytesWasted += int64(len(data))
@@ -114,7 +114,7 @@ func (e *Engine) LiveOriginData(r uint8, seq uint64, data []byte, now time.Time)
 	}
 	bad := false
 	for c := s.originFirst; c < s.originEnd; c++ {
-		if s.have.Has(c) || s.ready {
+		if s.has(c) || s.ready {
 			continue
 		}
 		off := live.ChunkOffset(s.ann, c) - base
@@ -139,7 +139,7 @@ func (e *Engine) LiveOriginFailed(r uint8, seq uint64, now time.Time) {
 	if l == nil {
 		return
 	}
-	l.now = now
+	l.setNow(now)
 	s := l.seg(segKey{r, seq})
 	if s == nil || !s.origin {
 		return

@@ -43,7 +43,7 @@ func (e *Engine) Publish(a live.Announcement, data []byte, now time.Time) error 
 	if err := e.checkPublish(&a, data); err != nil {
 		return err
 	}
-	l.now = now
+	l.setNow(now)
 	raw := a.Append(nil)
 	if len(raw) > wire.MaxAnnounceSize {
 		return fmt.Errorf("swarm: publish %d/%d: announcement of %d bytes exceeds %d", a.Rendition, a.Sequence, len(raw), wire.MaxAnnounceSize)
@@ -52,12 +52,13 @@ func (e *Engine) Publish(a live.Announcement, data []byte, now time.Time) error 
 	for c := range s.n {
 		off := live.ChunkOffset(a, c)
 		s.chunks[c] = data[off : off+int64(live.ChunkLen(a, c))]
-		s.have.Set(c)
+		s.setHave(c)
 	}
 	s.nhave = s.n
 	e.segmentReady(s, now)
+	m := mapMsgs{have: s.haveMap()}
 	for _, p := range e.list {
-		e.sendHave(p, s, s.have.Bytes())
+		e.sendHave(p.lp.slot, s, &m)
 	}
 	e.pushSegment(s, now)
 	return nil
@@ -117,7 +118,7 @@ func (e *Engine) pushSegment(s *liveSeg, now time.Time) {
 		firsts := [2]*peer{e.list[ps.turn%n], e.list[(ps.turn+n/2)%n]}
 		for i, p := range firsts {
 			if i == 0 || p != firsts[0] {
-				e.serveChunk(p, a, now)
+				e.serveChunk(p, s, a, now)
 				s.gain(p, c)
 			}
 		}
@@ -129,7 +130,7 @@ func (e *Engine) pushSegment(s *liveSeg, now time.Time) {
 			if p == firsts[0] || p == firsts[1] {
 				continue
 			}
-			e.serveChunk(p, a, now)
+			e.serveChunk(p, s, a, now)
 			s.gain(p, c)
 		}
 		ps.turn++

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/shoal-p2p/shoal/internal/piece"
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
@@ -51,7 +50,7 @@ const (
 
 // liveTick is Tick's live part.
 func (e *Engine) liveTick(now time.Time) {
-	e.live.now = now
+	e.live.setNow(now)
 	e.expireLive(now)
 	e.giveUp(now)
 	e.drainUpload(now)
@@ -71,13 +70,15 @@ func (s *liveSeg) aim(l *liveState) time.Time { return s.deadline(l).Add(-liveSa
 // chunks go elsewhere. A segment no longer fetched has none out: becoming
 // ready, given up or unwanted withdraws them all (cancelAll).
 func (e *Engine) expireLive(now time.Time) {
-	e.live.eachFetching(func(s *liveSeg) {
-		for c, id := range s.req {
-			if id == "" || now.Sub(s.reqAt[c]) < liveRequestTimeout {
+	l := e.live
+	l.eachFetching(func(s *liveSeg) {
+		for c, r := range s.req {
+			if r == 0 || l.nowAt()-s.reqAt[c] < int64(liveRequestTimeout) {
 				continue
 			}
+			i := s.asker(c)
 			e.cancelLive(s, c, now)
-			if p := e.peers[id]; p != nil {
+			if p := l.slots[i]; p != nil {
 				e.unanswered(p, s, c, now)
 			}
 			e.live.dirty = true
@@ -98,17 +99,18 @@ func (e *Engine) unanswered(p *peer, s *liveSeg, c int, now time.Time) {
 	p.down.penalize()
 	l := e.live
 	l.noteRate(p)
-	if until := now.Add(back); until.After(p.lp.busyUntil) {
-		l.setBusy(p, until)
+	if until := l.at(now.Add(back)); until > l.busy[p.lp.slot] {
+		l.busy[p.lp.slot] = until
 	}
 }
 
 // giveUp stops fetching segments the playhead has passed: past their end
-// plus the target latency they can no longer be played.
+// plus the target latency (liveSeg.lastAt) they can no longer be played.
+// now is the latest input time.
 func (e *Engine) giveUp(now time.Time) {
 	l := e.live
 	l.eachFetching(func(s *liveSeg) {
-		if now.Before(s.end().Add(l.cfg.TargetLatency)) {
+		if l.nowAt() < s.lastAt {
 			return
 		}
 		s.gaveUp = true
@@ -149,7 +151,7 @@ func (e *Engine) liveSchedule(now time.Time) {
 	}
 	l.dirty = false
 	for _, p := range l.touched {
-		p.lp.touched = false
+		p.touched = false
 	}
 	// Cleared, not only truncated: a stale pointer left in a reused
 	// backing array keeps an evicted segment and its chunks alive.
@@ -161,6 +163,15 @@ func (e *Engine) liveSchedule(now time.Time) {
 		return
 	}
 	cands := append(e.candidates(only, now), fresh...)
+	e.place(cands, only, srcPeers, now)
+	clear(cands) // no stale segment pointers kept alive
+	l.candBuf = cands[:0]
+}
+
+// place requests each of cands, in order of preference, from its best
+// source among srcPeers (every peer when only is nil).
+func (e *Engine) place(cands []candidate, only, srcPeers []*peer, now time.Time) {
+	l := e.live
 	if len(cands) == 0 {
 		return
 	}
@@ -171,18 +182,15 @@ func (e *Engine) liveSchedule(now time.Time) {
 			cmp.Compare(a.s.key.rend, b.s.key.rend),
 			cmp.Compare(a.s.rank[a.c], b.s.rank[b.c]))
 	})
-	if only == nil {
-		l.open = resetOpen(l.open, len(l.slots))
-	}
 	l.sched++
-	clear(l.srcBuf)
-	l.srcBuf = l.srcBuf[:0]
+	l.srcBuf = l.srcBuf[:0] // sources hold no pointers: no need to clear
+
 	for _, cd := range cands {
 		if cd.s.srcSched != l.sched {
 			cd.s.srcs, cd.s.srcSched = e.sources(cd.s, srcPeers), l.sched
 		}
-		if p := bestSource(cd.s.srcs, cd.c); p != nil {
-			e.requestChunk(p, cd.s, cd.c, now)
+		if i := l.bestSource(cd.s, cd.s.srcs, cd.c); i >= 0 {
+			e.requestChunk(l.slots[i], cd.s, cd.c, now)
 		}
 	}
 }
@@ -190,8 +198,8 @@ func (e *Engine) liveSchedule(now time.Time) {
 // touch notes that p's own state changed in a way that may let us request
 // from it (see liveSchedule).
 func (l *liveState) touch(p *peer) {
-	if !p.lp.touched {
-		p.lp.touched = true
+	if !p.touched {
+		p.touched = true
 		l.touched = append(l.touched, p)
 	}
 }
@@ -219,7 +227,11 @@ func (l *liveState) touchedPeers() []*peer {
 // askable reports whether p is connected, not being left alone and has
 // room in its pipeline.
 func (l *liveState) askable(p *peer) bool {
-	return !p.removed && !l.now.Before(p.lp.busyUntil) && len(p.lp.out) < l.depthAt(p)
+	if p.removed {
+		return false
+	}
+	i := p.lp.slot
+	return l.nowAt() >= l.busy[i] && l.fill[i] < l.depth[i]
 }
 
 // fresh is a chunk a peer's map newly showed (onLiveHave), for the next
@@ -241,13 +253,13 @@ func (l *liveState) freshChunks(only []*peer, now time.Time) ([]candidate, []*pe
 	for _, f := range l.fresh {
 		s, c := f.s, f.c
 		if !l.askable(f.p) || l.seg(s.key) != s || !s.fetching() || s.originBusy(now) ||
-			s.req[c] != "" || s.have.Has(c) || !s.bitsOf(f.p).Has(c) || heldByAny(s, only, c) {
+			s.req[c] != 0 || s.has(c) || !s.holds(f.p.lp.slot, c) || heldByAny(s, only, c) {
 			continue
 		}
 		if !slices.Contains(cands, candidate{s, c}) {
 			cands = append(cands, candidate{s, c})
 		}
-		if !f.p.lp.touched && !slices.Contains(srcs[len(only):], f.p) {
+		if !f.p.touched && !slices.Contains(srcs[len(only):], f.p) {
 			srcs = append(srcs, f.p)
 		}
 	}
@@ -257,17 +269,18 @@ func (l *liveState) freshChunks(only []*peer, now time.Time) ([]candidate, []*pe
 
 // candidates returns the chunks wanted, unrequested and held by a peer
 // (one of only, unless only is nil).
+// The result is liveState.candBuf's backing, valid until the next call.
 func (e *Engine) candidates(only []*peer, now time.Time) []candidate {
-	var cands []candidate
+	cands := e.live.candBuf[:0]
 	if only != nil && len(only) == 0 {
-		return nil
+		return cands
 	}
 	e.live.eachFetching(func(s *liveSeg) {
 		if s.originBusy(now) {
 			return
 		}
 		for c := range s.n {
-			if s.avail[c] > 0 && s.req[c] == "" && !s.have.Has(c) && heldByAny(s, only, c) {
+			if s.avail[c] > 0 && s.req[c] == 0 && !s.has(c) && heldByAny(s, only, c) {
 				cands = append(cands, candidate{s, c})
 			}
 		}
@@ -282,49 +295,30 @@ func heldByAny(s *liveSeg, only []*peer, c int) bool {
 		return true
 	}
 	for _, p := range only {
-		if s.bitsOf(p).Has(c) {
+		if s.holds(p.lp.slot, c) {
 			return true
 		}
 	}
 	return false
 }
 
-// source is a peer that may be asked for chunks of one segment.
+// source is a peer that may be asked for chunks of one segment: all a
+// schedule reads of it is there, in the segment's table of what peers
+// hold and in the slot tables (liveState).
 type source struct {
-	p     *peer
-	bits  piece.Bitfield // its chunks of the segment
-	depth int            // depthAt(p)
+	slot  int32
+	depth int32 // its pipeline depth (liveState.depth)
 }
 
-// During a schedule over all peers, l.open holds by peer slot the
-// pipeline depth of a peer that may be asked (connected and not being left
-// alone), -1 for one that may not, and unknown until a segment it holds
-// chunks of needs it: openAt reads each peer's state at most once per
-// schedule rather than once per segment, and only for peers that matter
-// (each answer reads the peer's state, far from the segments' in memory).
-const openUnknown = -2
-
-// resetOpen returns buf sized to n slots, every one unknown.
-func resetOpen(buf []int, n int) []int {
-	buf = slices.Grow(buf[:0], n)[:n]
-	for i := range buf {
-		buf[i] = openUnknown
+// openAt returns the pipeline depth of the peer in slot i if it may be
+// asked (connected and not being left alone), else -1. It reads two slot
+// tables; a per-schedule memo of it, kept while it read the peers, no
+// longer paid for its resetting.
+func (l *liveState) openAt(i int) int {
+	if l.slots[i] != nil && l.nowAt() >= l.busy[i] {
+		return l.depth[i]
 	}
-	return buf
-}
-
-// openAt returns l.open[i], finding it first if unknown.
-func (e *Engine) openAt(i int) int {
-	l := e.live
-	if d := l.open[i]; d != openUnknown {
-		return d
-	}
-	d := -1
-	if p := l.slots[i]; p != nil && !l.now.Before(l.busy[i]) {
-		d = l.depth[i]
-	}
-	l.open[i] = d
-	return d
+	return -1
 }
 
 // sources returns the peers (of only, unless nil), in slot order, that hold
@@ -335,52 +329,50 @@ func (e *Engine) sources(s *liveSeg, only []*peer) []source {
 	start := len(l.srcBuf)
 	if only != nil {
 		for _, p := range only {
-			if bits := s.bitsOf(p); bits.Count() > 0 {
-				l.srcBuf = append(l.srcBuf, source{p, bits, l.depthAt(p)})
+			if i := p.lp.slot; s.holdsAny(i) {
+				l.srcBuf = append(l.srcBuf, source{int32(i), int32(l.depth[i])})
 			}
 		}
 	} else {
-		for i, sp := range s.peers {
-			if sp.bits.Count() == 0 {
+		for i := range len(s.held) / s.words() {
+			if !s.holdsAny(i) {
 				continue
 			}
-			if d := e.openAt(i); d >= 0 {
-				l.srcBuf = append(l.srcBuf, source{l.slots[i], sp.bits, d})
+			if d := l.openAt(i); d >= 0 {
+				l.srcBuf = append(l.srcBuf, source{int32(i), int32(d)})
 			}
 		}
 	}
 	return l.srcBuf[start:len(l.srcBuf):len(l.srcBuf)]
 }
 
-// bestSource returns the source to ask for chunk c, or nil if no source
-// holds it with room in its pipeline.
-func bestSource(srcs []source, c int) *peer {
-	var best *peer
-	var bestLoad float64
+// bestSource returns the slot of the source of s to ask for chunk c, or -1
+// if no source holds it with room in its pipeline.
+func (l *liveState) bestSource(s *liveSeg, srcs []source, c int) int {
+	best, bestLoad := -1, 0.0
+	w, k, bit := s.words(), c>>6, uint64(1)<<(c&63)
 	for _, src := range srcs {
-		p := src.p
-		if !src.bits.Has(c) || len(p.lp.out) >= src.depth {
+		i := int(src.slot)
+		fill := l.fill[i]
+		if s.held[i*w+k]&bit == 0 || fill >= int(src.depth) {
 			continue
 		}
-		load := float64(len(p.lp.out)) / float64(src.depth)
-		if best == nil || load < bestLoad || (load == bestLoad && betterSource(p, best)) {
-			best, bestLoad = p, load
+		load := float64(fill) / float64(src.depth)
+		if best < 0 || load < bestLoad || (load == bestLoad && l.betterSource(i, best)) {
+			best, bestLoad = i, load
 		}
 	}
 	return best
 }
 
-// betterSource breaks a load tie: the faster peer, then the random rank.
-func betterSource(p, q *peer) bool {
-	if a, b := p.down.bytesPerSec(), q.down.bytesPerSec(); a != b {
+// betterSource breaks a load tie between slots i and j: the faster peer,
+// then the random rank.
+func (l *liveState) betterSource(i, j int) bool {
+	if a, b := l.rate[i], l.rate[j]; a != b {
 		return a > b
 	}
-	return p.lp.rank < q.lp.rank
+	return l.rank[i] < l.rank[j]
 }
-
-// depthAt returns how many chunk requests may be outstanding to connected
-// peer p, as kept in the slot table (noteRate).
-func (l *liveState) depthAt(p *peer) int { return l.depth[p.lp.slot] }
 
 // depthOf computes p's pipeline depth: about a second of its measured
 // rate, in chunks.
@@ -395,7 +387,7 @@ func (l *liveState) depthOf(p *peer) int {
 // requestChunk asks p for chunk c of s.
 func (e *Engine) requestChunk(p *peer, s *liveSeg, c int, now time.Time) {
 	a := wire.ChunkAddr{Rendition: s.key.rend, Sequence: s.key.seq, Chunk: uint32(c)}
-	s.req[c], s.reqAt[c] = p.id, now
-	p.lp.out = append(p.lp.out, a)
+	s.req[c], s.reqAt[c] = int32(p.lp.slot+1), e.live.nowAt()
+	e.live.fill[p.lp.slot]++
 	e.send(p, wire.LiveRequest{ChunkAddr: a})
 }

@@ -4,24 +4,22 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"slices"
+	"math/bits"
 	"time"
 
 	"github.com/shoal-p2p/shoal/internal/live"
-	"github.com/shoal-p2p/shoal/internal/piece"
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
 // liveAddPeer tells a new peer everything in the window: each
 // announcement, oldest first, and what we hold of it.
 func (e *Engine) liveAddPeer(p *peer) {
-	p.lp = newLivePeer(e.rng.Uint32())
-	e.live.takeSlot(p)
+	e.live.takeSlot(p, e.rng.Uint32())
 	e.live.each(func(s *liveSeg) {
 		if s.nhave > 0 {
-			e.sendHave(p, s, s.have.Bytes())
+			e.sendHave(p.lp.slot, s, &mapMsgs{have: s.haveMap()})
 		} else {
-			e.sendAnnounce(p, s)
+			e.sendAnnounce(p.lp.slot, s)
 		}
 	})
 	e.live.touch(p)
@@ -30,13 +28,14 @@ func (e *Engine) liveAddPeer(p *peer) {
 // liveRemovePeer forgets what p held and the requests it had of us or we of
 // it; the chunks become requestable from others.
 func (e *Engine) liveRemovePeer(p *peer) {
-	lp := p.lp
 	e.live.freeSlot(p)
-	for _, a := range lp.out {
-		if s := e.live.seg(segKey{a.Rendition, a.Sequence}); s != nil && int(a.Chunk) < s.n && s.req[a.Chunk] == p.id {
-			s.req[a.Chunk] = ""
+	e.live.each(func(s *liveSeg) {
+		for c := range s.n {
+			if s.askedOf(c, p) {
+				s.req[c] = 0
+			}
 		}
-	}
+	})
 	e.live.up.dropPeer(p)
 	if e.live.push.has(p.id) {
 		e.live.push.next = time.Time{}
@@ -44,16 +43,27 @@ func (e *Engine) liveRemovePeer(p *peer) {
 	e.live.dirty = true
 }
 
-// liveReceive is Receive in live mode.
-func (e *Engine) liveReceive(p *peer, m wire.Message, now time.Time) {
-	e.live.now = now
+// liveReceive is ReceiveConn in live mode.
+func (e *Engine) liveReceive(c Conn, m wire.Message, now time.Time) {
+	p := c.p
+	switch m.(type) {
+	case wire.LiveHave, wire.Announce, wire.LiveIntro:
+		if !e.live.connected(c) {
+			return
+		}
+	default:
+		if p.removed {
+			return
+		}
+	}
+	e.live.setNow(now)
 	switch m := m.(type) {
 	case wire.Announce:
-		e.onAnnounce(p, m.Data, now)
+		e.onAnnounce(c, m.Data, now)
 	case wire.LiveHave:
-		e.onLiveHave(p, m, now)
+		e.onLiveHave(c, m, now)
 	case wire.LiveIntro:
-		e.onLiveIntro(p, m, now)
+		e.onLiveIntro(c, m, now)
 	case wire.LiveRequest:
 		e.onLiveRequest(p, m.ChunkAddr, now)
 	case wire.LiveData:
@@ -66,33 +76,39 @@ func (e *Engine) liveReceive(p *peer, m wire.Message, now time.Time) {
 	// Static-content messages are ignored on a live channel.
 }
 
-// onAnnounce handles an announcement from p; an invalid one gets p banned.
-func (e *Engine) onAnnounce(p *peer, raw []byte, now time.Time) {
-	if err := e.acceptAnnounce(p, raw, now); err != nil {
-		e.ban(p.id, "sent an invalid announcement", now)
+// onAnnounce handles an announcement from c's peer; an invalid one gets
+// it banned.
+func (e *Engine) onAnnounce(c Conn, raw []byte, now time.Time) {
+	if err := e.acceptAnnounce(int(c.slot), raw, now); err != nil {
+		e.ban(c.p.id, "sent an invalid announcement", now)
 	}
 }
 
 // LiveAnnounce hands the engine an announcement obtained outside the swarm,
 // for example polled from the origin next to the segments, so viewers keep
 // learning the live edge when no peer relays it. It is checked like one from
-// a peer; an invalid one is an error, a stale or known one is ignored.
+// a peer; an invalid one is an error, a stale or known one is ignored. The
+// engine keeps raw: the caller must not modify it afterwards.
 func (e *Engine) LiveAnnounce(raw []byte, now time.Time) error {
 	if e.live == nil {
 		return errors.New("swarm: live announcement on a static engine")
 	}
-	return e.acceptAnnounce(nil, raw, now)
+	return e.acceptAnnounce(-1, raw, now)
 }
 
-// acceptAnnounce checks an announcement from peer from (nil: the runtime),
+// acceptAnnounce checks an announcement from the peer in slot from (-1: the runtime),
 // stores it if new and forwards it to every peer that has not seen it. It
 // fails for a malformed, foreign or badly signed one; a stale or already
-// known one is not an error.
-func (e *Engine) acceptAnnounce(from *peer, raw []byte, now time.Time) error {
-	e.live.now = now
+// known one is not an error. A new one keeps raw, not a copy (Receive and
+// LiveAnnounce say so): announcements are the largest state a viewer
+// keeps per segment besides its bytes, and each viewer of a simulation
+// then holds the same bytes, which makes knownAnnounce's comparison
+// pointer-equal.
+func (e *Engine) acceptAnnounce(from int, raw []byte, now time.Time) error {
+	e.live.setNow(now)
 	if s := e.knownAnnounce(raw); s != nil {
-		if from != nil {
-			s.of(from).seen = true
+		if from >= 0 {
+			s.markSeen(from)
 		}
 		return nil
 	}
@@ -104,40 +120,19 @@ func (e *Engine) acceptAnnounce(from *peer, raw []byte, now time.Time) error {
 		return fmt.Errorf("swarm: announcement: %w", err)
 	}
 	k := segKey{a.Rendition, a.Sequence}
-	if s := e.live.seg(k); s != nil && from != nil {
-		s.of(from).seen = true
+	if s := e.live.seg(k); s != nil && from >= 0 {
+		s.markSeen(from)
 	}
 	if e.live.cfg.Broadcaster || e.live.seg(k) != nil || e.live.stale(k) {
 		return nil
 	}
-	s := e.addSegment(a, append([]byte(nil), raw...), now)
-	if from != nil {
-		s.of(from).seen = true
+	s := e.addSegment(a, raw[:len(raw):len(raw)], now)
+	if from >= 0 {
+		s.markSeen(from)
 	}
 	e.forwardAnnounce(s)
 	e.live.dirty = true
 	return nil
-}
-
-// forwardAnnounce sends a newly learnt announcement to liveAnnounceFanout
-// peers that have not seen it, taken in turn over the peer slots. The
-// others learn it from their other peers or, at the latest, from us just
-// before our first chunk map of it (sendAdvert). Flooding it to every
-// peer made each viewer receive it from most of its peers, since the
-// floods cross: 43 copies per segment at 1,000 viewers, most of the
-// protocol overhead (docs/live.md, "Announcements").
-func (e *Engine) forwardAnnounce(s *liveSeg) {
-	l := e.live
-	n := len(l.slots)
-	sent := 0
-	for k := 0; k < n && sent < liveAnnounceFanout; k++ {
-		i := (l.fwdTurn + k) % n
-		if p := l.slots[i]; p != nil && !s.of(p).seen {
-			e.sendAnnounce(p, s)
-			sent++
-			l.fwdTurn = i + 1
-		}
-	}
 }
 
 // knownAnnounce returns the segment whose stored announcement is exactly
@@ -166,69 +161,55 @@ func (l *liveState) stale(k segKey) bool {
 	return full || (w.hasFloor && k.seq <= w.floor)
 }
 
-// sendAnnounce sends s's announcement to p unless p has seen it.
-func (e *Engine) sendAnnounce(p *peer, s *liveSeg) {
-	if sp := s.of(p); !sp.seen {
-		sp.seen = true
-		e.send(p, wire.Announce{Data: s.raw})
-	}
-}
-
-// sendHave sends our chunk map of s to p: with s's announcement in a
-// LiveIntro if p has not seen it, else as a LiveHave. One message instead
-// of an Announce and a LiveHave: most peers first hear of a segment from a
-// neighbour's first map of it, not from the announcement's fanout.
-func (e *Engine) sendHave(p *peer, s *liveSeg, have []byte) {
-	if sp := s.of(p); !sp.seen {
-		sp.seen = true
-		e.send(p, wire.LiveIntro{Announce: s.raw, Chunks: have})
-		return
-	}
-	e.send(p, wire.LiveHave{Rendition: s.key.rend, Sequence: s.key.seq, Chunks: have})
-}
-
 // onLiveIntro handles a segment's announcement and p's chunk map of it, as
 // an Announce followed by a LiveHave: an invalid announcement gets p
 // banned; a map of a segment not kept (stale, or on the broadcaster) is
 // ignored.
-func (e *Engine) onLiveIntro(p *peer, m wire.LiveIntro, now time.Time) {
-	if err := e.acceptAnnounce(p, m.Announce, now); err != nil {
-		e.ban(p.id, "sent an invalid announcement", now)
+func (e *Engine) onLiveIntro(c Conn, m wire.LiveIntro, now time.Time) {
+	if err := e.acceptAnnounce(int(c.slot), m.Announce, now); err != nil {
+		e.ban(c.p.id, "sent an invalid announcement", now)
 		return
 	}
 	if r, seq, ok := live.AnnouncementKey(m.Announce); ok {
-		e.onLiveHave(p, wire.LiveHave{Rendition: r, Sequence: seq, Chunks: m.Chunks}, now)
+		e.onLiveHave(c, wire.LiveHave{Rendition: r, Sequence: seq, Chunks: m.Chunks}, now)
 	}
 }
 
-// onLiveHave replaces p's chunk map of a segment. A map of the wrong length
-// is a protocol error; one for a segment outside the window is ignored.
-func (e *Engine) onLiveHave(p *peer, m wire.LiveHave, now time.Time) {
-	k := segKey{m.Rendition, m.Sequence}
-	s := e.live.seg(k)
+// onLiveHave replaces c's peer's chunk map of a segment. A map of the wrong
+// length is a protocol error; one for a segment outside the window is
+// ignored.
+func (e *Engine) onLiveHave(c Conn, m wire.LiveHave, now time.Time) {
+	s := e.live.seg(segKey{m.Rendition, m.Sequence})
 	if s == nil {
 		return
 	}
-	sp := s.of(p)
-	if sp.bits.Len() == 0 {
-		sp.bits = piece.NewBitfield(s.n)
-	}
-	l := e.live
-	err := sp.bits.Update(m.Chunks, func(c int, set bool) {
-		if !set {
-			s.avail[c]--
-			return
-		}
-		s.avail[c]++
-		if s.fetching() && s.req[c] == "" && !s.have.Has(c) {
-			l.fresh = append(l.fresh, fresh{p, s, c})
-		}
-	})
-	if err != nil {
-		e.disconnect(p, false, "bad live have", now)
+	if checkMap(m.Chunks, s.n) != nil {
+		e.disconnect(c.p, false, "bad live have", now)
 		return
 	}
-	sp.seen = true
+	i := int(c.slot)
+	s.markSeen(i)
+	fetching := s.fetching()
+	sk, sb := s.seenBit()
+	row := s.row(i)
+	for k, old := range row {
+		x := mapWord(m.Chunks, k) // no bit at or past n: checkMap
+		if k == sk {
+			x |= sb
+		}
+		for d := old ^ x; d != 0; d &= d - 1 {
+			ch := k<<6 | bits.TrailingZeros64(d)
+			if x&(1<<(ch&63)) == 0 {
+				s.avail[ch]--
+				continue
+			}
+			s.avail[ch]++
+			if fetching && s.req[ch] == 0 && !s.has(ch) {
+				e.live.fresh = append(e.live.fresh, fresh{c.p, s, ch})
+			}
+		}
+		row[k] = x
+	}
 }
 
 // onLiveData stores a verified chunk, requested or pushed. A chunk that
@@ -241,13 +222,9 @@ func (e *Engine) onLiveData(p *peer, m wire.LiveData, now time.Time) {
 	e.down.add(n, now)
 	s := e.live.seg(segKey{m.Rendition, m.Sequence})
 	c := int(m.Chunk)
-	if p.lp.out.remove(m.ChunkAddr) {
-		if s != nil && c < s.n && s.req[c] == p.id {
-			s.req[c] = ""
-		}
-	}
+	e.live.settle(p, s, c)
 	e.live.touch(p)
-	if s == nil || c >= s.n || s.have.Has(c) || e.live.cfg.Broadcaster {
+	if s == nil || c >= s.n || s.has(c) || e.live.cfg.Broadcaster {
 		e.stats.BytesWasted += int64(n)
 		return
 	}
@@ -265,86 +242,15 @@ func (e *Engine) onLiveData(p *peer, m wire.LiveData, now time.Time) {
 // peers that lack it and completes the segment when it was the last.
 func (e *Engine) storeChunk(s *liveSeg, c int, b []byte, now time.Time) {
 	s.chunks[c] = b
-	s.have.Set(c)
+	s.setHave(c)
 	s.nhave++
-	if s.req[c] != "" {
+	if s.req[c] != 0 {
 		e.cancelLive(s, c, now)
 	}
 	e.advertise(s, c)
 	if s.nhave == s.n {
 		e.segmentReady(s, now)
 	}
-}
-
-// advertise queues s for a LiveHave: chunks stored during one round of
-// inputs (a burst of peer data, a whole segment from the origin) cost one
-// map per peer, sent by flushAdverts from Ready.
-func (e *Engine) advertise(s *liveSeg, c int) {
-	s.newChunks = append(s.newChunks, c)
-	if len(s.newChunks) == 1 {
-		e.live.adverts = append(e.live.adverts, s)
-	}
-}
-
-// flushAdverts sends our chunk map of each queued segment still in the
-// window to every peer that knows it and lacks one of its new chunks, so
-// the peer can pull them from us at once.
-func (e *Engine) flushAdverts() {
-	l := e.live
-	for _, s := range l.adverts {
-		if l.seg(s.key) == s {
-			e.sendAdvert(s)
-		}
-		s.newChunks = s.newChunks[:0]
-	}
-	clear(l.adverts) // no stale segment pointers kept alive (liveSchedule)
-	l.adverts = l.adverts[:0]
-}
-
-// sendAdvert sends s's map to some of the peers that lack a chunk of
-// s.newChunks or are not known to have seen s (those get the announcement
-// first), taken in turn over the peer slots: all of them while few of
-// our peers hold the chunks, fewer as more do (see advertQuota). Telling
-// every peer of every chunk cost each viewer one message per chunk per
-// peer, most of a large swarm's traffic and CPU (docs/live.md, "Adverts").
-func (e *Engine) sendAdvert(s *liveSeg) {
-	l := e.live
-	lacking := l.lacking[:0]
-	for i, p := range l.slots {
-		if p == nil {
-			continue
-		}
-		if sp := s.of(p); !sp.seen || slices.ContainsFunc(s.newChunks, func(c int) bool { return !sp.bits.Has(c) }) {
-			lacking = append(lacking, i)
-		}
-	}
-	l.lacking = lacking
-	if len(lacking) == 0 {
-		return
-	}
-	quota := advertQuota(s, len(lacking))
-	start, _ := slices.BinarySearch(lacking, l.advertTurn)
-	have := s.have.Bytes()
-	for k := range quota {
-		i := lacking[(start+k)%len(lacking)]
-		e.sendHave(l.slots[i], s, have)
-		l.advertTurn = i + 1
-	}
-}
-
-// advertQuota returns how many of the lacking peers to tell of a round of
-// new chunks of s. A peer lacking a chunk needs to hear of a few holders,
-// not of all: when A of our peers hold the rarest new chunk, a lacking
-// peer has about A holders among its own peers too, so each holder tells
-// each lacking peer with probability liveAdvertHolders/(A+1), and a
-// lacking peer hears of about liveAdvertHolders of them.
-func advertQuota(s *liveSeg, lacking int) int {
-	a := s.n
-	for _, c := range s.newChunks {
-		a = min(a, s.avail[c])
-	}
-	q := (lacking*liveAdvertHolders + a) / (a + 1) // ceil(lacking·H/(A+1))
-	return min(q, lacking)
 }
 
 // segmentReady marks s complete and reports it.
@@ -366,14 +272,10 @@ func (e *Engine) segmentReady(s *liveSeg, now time.Time) {
 // onLiveReject releases our refused request; the reason adjusts our view
 // of p.
 func (e *Engine) onLiveReject(p *peer, m wire.LiveReject, now time.Time) {
-	if !p.lp.out.remove(m.ChunkAddr) {
-		return
-	}
-	k := segKey{m.Rendition, m.Sequence}
-	s := e.live.seg(k)
+	s := e.live.seg(segKey{m.Rendition, m.Sequence})
 	c := int(m.Chunk)
-	if s != nil && c < s.n && s.req[c] == p.id {
-		s.req[c] = ""
+	if !e.live.settle(p, s, c) {
+		return
 	}
 	switch m.Reason {
 	case wire.RejectNotHave:
@@ -389,7 +291,7 @@ func (e *Engine) onLiveReject(p *peer, m wire.LiveReject, now time.Time) {
 // cancelAll withdraws every request we have out for chunks of s.
 func (e *Engine) cancelAll(s *liveSeg, now time.Time) {
 	for c := range s.req {
-		if s.req[c] != "" {
+		if s.req[c] != 0 {
 			e.cancelLive(s, c, now)
 		}
 	}
@@ -397,15 +299,9 @@ func (e *Engine) cancelAll(s *liveSeg, now time.Time) {
 
 // cancelLive withdraws our outstanding request for chunk c of s.
 func (e *Engine) cancelLive(s *liveSeg, c int, now time.Time) {
-	id := s.req[c]
-	s.req[c] = ""
-	p := e.peers[id]
-	if p == nil {
-		return
-	}
+	p := e.live.slots[s.asker(c)]
+	e.live.settle(p, s, c)
 	a := wire.ChunkAddr{Rendition: s.key.rend, Sequence: s.key.seq, Chunk: uint32(c)}
-	if p.lp.out.remove(a) {
-		e.send(p, wire.LiveCancel{ChunkAddr: a})
-		e.live.touch(p)
-	}
+	e.send(p, wire.LiveCancel{ChunkAddr: a})
+	e.live.touch(p)
 }

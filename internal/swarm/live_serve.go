@@ -29,17 +29,13 @@ const (
 
 // serveReq is a peer's request waiting for upload.
 type serveReq struct {
-	p       *peer // connected: dropPeer removes a departing peer's requests
+	p       *peer    // connected: dropPeer removes a departing peer's requests
+	s       *liveSeg // in the window: dropSegment removes an evicted one's requests
+	slot    int      // p's slot: nextServe reads its tag without reading p
 	addr    wire.ChunkAddr
-	at      time.Time
+	at      int64 // arrival, a table time (live_clock.go)
 	arrival uint64
 	due     int64 // the segment's playback deadline, Unix ms
-}
-
-// serveKey names one peer's request for one chunk.
-type serveKey struct {
-	p    *peer
-	addr wire.ChunkAddr
 }
 
 // liveDataShare is the share of LiveConfig.UploadRate that chunk data is
@@ -61,14 +57,18 @@ func (l *liveState) dataRate() int64 {
 // uploadState paces what the engine serves to LiveConfig.UploadRate. Credit
 // is a deficit counter: a chunk may be sent while it is positive, so the
 // long-run rate holds whatever the chunk size.
+//
+// Each peer's requests in the queue are also a set on the peer
+// (livePeer.queued), which says whether a request repeats one still
+// queued: a map of the whole queue's requests, looked up and updated on
+// every request, was among a large simulation's costliest operations.
 type uploadState struct {
 	queue    []serveReq
-	queued   map[serveKey]bool // the requests in queue
 	credit   float64
 	creditAt time.Time
 
 	// Weighted fair queuing over peers (drainUpload): a peer's tag
-	// (livePeer.tag) is the virtual time at which its service so far ends;
+	// (liveState.tag) is the virtual time at which its service so far ends;
 	// vtime is the start tag of the latest chunk served.
 	vtime float64
 }
@@ -86,20 +86,17 @@ func (e *Engine) onLiveRequest(p *peer, a wire.ChunkAddr, now time.Time) {
 		reject(wire.RejectNotHave)
 	case int(a.Chunk) >= s.n:
 		reject(wire.RejectBadRange)
-	case !s.have.Has(int(a.Chunk)):
+	case !s.has(int(a.Chunk)):
 		reject(wire.RejectNotHave)
-	case u.queued[serveKey{p, a}]:
+	case slices.Contains(p.lp.queued, a):
 		// A repeat: the request already waiting gets the answer.
-	case p.lp.queued >= maxLiveQueue:
+	case len(p.lp.queued) >= maxLiveQueue:
 		reject(wire.RejectTooMany)
 	default:
 		e.live.arrival++
-		u.queue = append(u.queue, serveReq{p: p, addr: a, at: now, arrival: e.live.arrival, due: s.deadline(e.live).UnixMilli()})
-		if u.queued == nil {
-			u.queued = make(map[serveKey]bool)
-		}
-		u.queued[serveKey{p, a}] = true
-		p.lp.queued++
+		u.queue = append(u.queue, serveReq{p: p, s: s, slot: p.lp.slot, addr: a,
+			at: e.live.nowAt(), arrival: e.live.arrival, due: s.dueMs})
+		p.lp.queued = append(p.lp.queued, a)
 		e.drainUpload(now)
 	}
 }
@@ -135,7 +132,7 @@ func (e *Engine) drainUpload(now time.Time) {
 	if rate > 0 {
 		u.refill(rate, e.live.chunkSize, now)
 	}
-	e.expireServes(now)
+	e.expireServes()
 	for len(u.queue) > 0 && (rate == 0 || u.credit > 0) {
 		i := 0
 		if rate > 0 {
@@ -143,11 +140,9 @@ func (e *Engine) drainUpload(now time.Time) {
 		}
 		r := u.queue[i]
 		u.queue = slices.Delete(u.queue, i, i+1)
-		delete(u.queued, serveKey{r.p, r.addr})
-		p := r.p
-		p.lp.queued--
-		e.charge(p, r.addr)
-		e.serveChunk(p, r.addr, now)
+		r.p.lp.queued.remove(r.addr)
+		e.charge(r.p, r.s, r.addr)
+		e.serveChunk(r.p, r.s, r.addr, now)
 	}
 }
 
@@ -155,9 +150,10 @@ func (e *Engine) drainUpload(now time.Time) {
 // the least start tag, then the earliest deadline, then first come.
 func (e *Engine) nextServe() int {
 	u := &e.live.up
+	tag := e.live.tag
 	best, bestStart := -1, 0.0
 	for i, r := range u.queue {
-		start := max(r.p.lp.tag, u.vtime)
+		start := max(tag[r.slot], u.vtime)
 		if best < 0 || start < bestStart || (start == bestStart && r.due < u.queue[best].due) {
 			best, bestStart = i, start
 		}
@@ -165,48 +161,39 @@ func (e *Engine) nextServe() int {
 	return best
 }
 
-// charge advances p's fair-queuing tag by the chunk a it is about to be
-// served, divided by its weight.
-func (e *Engine) charge(p *peer, a wire.ChunkAddr) {
+// charge advances p's fair-queuing tag by the chunk a of s it is about to
+// be served, divided by its weight.
+func (e *Engine) charge(p *peer, s *liveSeg, a wire.ChunkAddr) {
 	u := &e.live.up
 	rate := e.live.dataRate()
 	if rate <= 0 {
 		return
 	}
-	s := e.live.seg(segKey{a.Rendition, a.Sequence})
 	w := min(1+p.down.bytesPerSec()/float64(rate), maxServeWeight)
-	start := max(p.lp.tag, u.vtime)
+	i := p.lp.slot
+	start := max(e.live.tag[i], u.vtime)
 	u.vtime = start
-	p.lp.tag = start + float64(len(s.chunks[a.Chunk]))/w
+	e.live.tag[i] = start + float64(len(s.chunks[a.Chunk]))/w
 }
 
-// expireServes rejects queued requests that waited too long or whose
-// segment left the window. The queue is in arrival order, so there is
-// nothing to do until its first request has waited too long.
-func (e *Engine) expireServes(now time.Time) {
-	if q := e.live.up.queue; len(q) == 0 || now.Sub(q[0].at) < liveServeWait {
-		return
+// expireServes rejects queued requests that waited too long. The queue is
+// in arrival order, so they are a prefix of it. (Requests of a segment
+// that leaves the window are rejected as it leaves: dropSegment.)
+func (e *Engine) expireServes() {
+	u := &e.live.up
+	t := e.live.nowAt() // drainUpload runs at the latest input time
+	k := 0
+	for ; k < len(u.queue) && t-u.queue[k].at >= int64(liveServeWait); k++ {
+		r := u.queue[k]
+		r.p.lp.queued.remove(r.addr)
+		e.send(r.p, wire.LiveReject{ChunkAddr: r.addr, Reason: wire.RejectTooMany})
 	}
-	e.live.up.queue = slices.DeleteFunc(e.live.up.queue, func(r serveReq) bool {
-		gone := e.live.seg(segKey{r.addr.Rendition, r.addr.Sequence}) == nil
-		if !gone && now.Sub(r.at) < liveServeWait {
-			return false
-		}
-		delete(e.live.up.queued, serveKey{r.p, r.addr})
-		p := r.p
-		p.lp.queued--
-		reason := wire.RejectTooMany
-		if gone {
-			reason = wire.RejectNotHave
-		}
-		e.send(p, wire.LiveReject{ChunkAddr: r.addr, Reason: reason})
-		return true
-	})
+	u.queue = slices.Delete(u.queue, 0, k)
 }
 
-// serveChunk sends chunk a, which we hold, to p and charges the upload.
-func (e *Engine) serveChunk(p *peer, a wire.ChunkAddr, now time.Time) {
-	s := e.live.seg(segKey{a.Rendition, a.Sequence})
+// serveChunk sends chunk a of s, which we hold, to p and charges the
+// upload.
+func (e *Engine) serveChunk(p *peer, s *liveSeg, a wire.ChunkAddr, now time.Time) {
 	c := int(a.Chunk)
 	b := s.chunks[c]
 	n := len(b)
@@ -221,25 +208,17 @@ func (e *Engine) serveChunk(p *peer, a wire.ChunkAddr, now time.Time) {
 
 // cancel drops p's queued request for a.
 func (u *uploadState) cancel(p *peer, a wire.ChunkAddr) {
-	if !u.queued[serveKey{p, a}] {
+	if !p.lp.queued.remove(a) {
 		return
 	}
-	delete(u.queued, serveKey{p, a})
 	if i := slices.IndexFunc(u.queue, func(r serveReq) bool { return r.p == p && r.addr == a }); i >= 0 {
 		u.queue = slices.Delete(u.queue, i, i+1)
-		p.lp.queued--
 	}
 }
 
 // dropPeer forgets a departed peer's queued requests.
 func (u *uploadState) dropPeer(p *peer) {
-	u.queue = slices.DeleteFunc(u.queue, func(r serveReq) bool {
-		if r.p != p {
-			return false
-		}
-		delete(u.queued, serveKey{r.p, r.addr})
-		return true
-	})
+	u.queue = slices.DeleteFunc(u.queue, func(r serveReq) bool { return r.p == p })
 }
 
 // dropSegment rejects queued requests for an evicted segment.
@@ -248,10 +227,8 @@ func (u *uploadState) dropSegment(e *Engine, k segKey) {
 		if r.addr.Rendition != k.rend || r.addr.Sequence != k.seq {
 			return false
 		}
-		delete(u.queued, serveKey{r.p, r.addr})
-		p := r.p
-		p.lp.queued--
-		e.send(p, wire.LiveReject{ChunkAddr: r.addr, Reason: wire.RejectNotHave})
+		r.p.lp.queued.remove(r.addr)
+		e.send(r.p, wire.LiveReject{ChunkAddr: r.addr, Reason: wire.RejectNotHave})
 		return true
 	})
 }

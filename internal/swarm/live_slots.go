@@ -1,9 +1,10 @@
 package swarm
 
 import (
+	"slices"
 	"time"
 
-	"github.com/shoal-p2p/shoal/internal/piece"
+	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
 // What each peer holds of each segment lives in the segment, indexed by a
@@ -13,102 +14,65 @@ import (
 // segment (it was half of a large simulation's CPU). Slots are handed out
 // lowest first and reused, so the layout is deterministic.
 
-// segPeer is one peer's state for one segment.
-type segPeer struct {
-	bits piece.Bitfield // chunks it holds; zero until it told us
-	seen bool           // it knows the announcement
-}
-
-// takeSlot gives p the lowest free slot.
-// Its meters start at the next Tick (rollAt zero).
-func (l *liveState) takeSlot(p *peer) {
-	for i, q := range l.slots {
-		if q == nil {
-			l.slots[i], p.lp.slot = p, i
-			l.rollAt[i] = time.Time{}
-			l.busy[i], l.depth[i] = p.lp.busyUntil, l.depthOf(p)
-			return
-		}
+// takeSlot gives p the lowest free slot, with tie-break rank.
+// Its meters start at the next Tick (rollAt never).
+func (l *liveState) takeSlot(p *peer, rank uint32) {
+	i := slices.Index(l.slots, nil)
+	if i < 0 {
+		i = len(l.slots)
+		l.slots = append(l.slots, nil)
+		l.ids = append(l.ids, "")
+		l.busy = append(l.busy, never)
+		l.depth = append(l.depth, 0)
+		l.fill = append(l.fill, 0)
+		l.rate = append(l.rate, 0)
+		l.rank = append(l.rank, 0)
+		l.tag = append(l.tag, 0)
+		l.rollAt = append(l.rollAt, never)
 	}
-	p.lp.slot = len(l.slots)
-	l.slots = append(l.slots, p)
-	l.rollAt = append(l.rollAt, time.Time{})
-	l.busy = append(l.busy, p.lp.busyUntil)
-	l.depth = append(l.depth, l.depthOf(p))
+	l.slots[i], l.ids[i], p.lp.slot = p, p.id, i
+	l.busy[i], l.fill[i], l.rank[i], l.rollAt[i], l.tag[i] = never, 0, rank, never, 0
+	l.noteRate(p)
 }
 
-// setBusy leaves p alone until until (livePeer.busyUntil), noting it in
-// the slot table too.
-func (l *liveState) setBusy(p *peer, until time.Time) {
-	p.lp.busyUntil = until
-	l.busy[p.lp.slot] = until
+// setBusy leaves p alone until until.
+func (l *liveState) setBusy(p *peer, until time.Time) { l.busy[p.lp.slot] = l.at(until) }
+
+// noteRate refreshes p's rate and pipeline depth in the slot tables after
+// its rate estimate changed.
+func (l *liveState) noteRate(p *peer) {
+	i := p.lp.slot
+	l.rate[i], l.depth[i] = p.down.bytesPerSec(), l.depthOf(p)
 }
 
-// noteRate refreshes p's pipeline depth in the slot table after its rate
-// estimate changed.
-func (l *liveState) noteRate(p *peer) { l.depth[p.lp.slot] = l.depthOf(p) }
+// settle withdraws our request for chunk c of s (nil: not in the window)
+// if it is out to p, reporting whether it was.
+func (l *liveState) settle(p *peer, s *liveSeg, c int) bool {
+	if s == nil || c >= s.n || !s.askedOf(c, p) {
+		return false
+	}
+	s.req[c] = 0
+	l.fill[p.lp.slot]--
+	return true
+}
 
 // freeSlot clears p's state in every segment, undoing its availability,
 // and frees its slot.
 func (l *liveState) freeSlot(p *peer) {
 	i := p.lp.slot
-	l.each(func(s *liveSeg) {
-		if i >= len(s.peers) {
-			return
-		}
-		bits := s.peers[i].bits
-		for c := range bits.Len() {
-			if bits.Has(c) {
-				s.avail[c]--
-			}
-		}
-		s.peers[i] = segPeer{}
-	})
-	l.slots[i] = nil
+	l.each(func(s *liveSeg) { s.clearSlot(i) })
+	l.slots[i], l.ids[i] = nil, ""
 }
 
-// of returns p's state for s, growing s's table to p's slot.
-func (s *liveSeg) of(p *peer) *segPeer {
-	i := p.lp.slot
-	if i >= len(s.peers) {
-		s.peers = append(s.peers, make([]segPeer, i+1-len(s.peers))...)
-	}
-	return &s.peers[i]
+// connected reports whether c is the handle of a connected peer: a
+// removed peer's slot is freed (and may be another's), so this is
+// !c.p.removed without reading the peer.
+func (l *liveState) connected(c Conn) bool {
+	return int(c.slot) < len(l.slots) && l.slots[c.slot] == c.p
 }
 
-// bitsOf returns the chunks p holds of s (zero when unknown).
-func (s *liveSeg) bitsOf(p *peer) piece.Bitfield {
-	if i := p.lp.slot; i < len(s.peers) {
-		return s.peers[i].bits
-	}
-	return piece.Bitfield{}
-}
-
-// seenBy reports whether p knows s's announcement.
-func (s *liveSeg) seenBy(p *peer) bool {
-	i := p.lp.slot
-	return i < len(s.peers) && s.peers[i].seen
-}
-
-// gain records that p holds chunk c of s.
-func (s *liveSeg) gain(p *peer, c int) {
-	sp := s.of(p)
-	if sp.bits.Len() == 0 {
-		sp.bits = piece.NewBitfield(s.n)
-	}
-	if !sp.bits.Has(c) {
-		sp.bits.Set(c)
-		s.avail[c]++
-	}
-}
-
-// lose records that p no longer holds chunk c of s.
-func (s *liveSeg) lose(p *peer, c int) {
-	if i := p.lp.slot; i < len(s.peers) && s.peers[i].bits.Has(c) {
-		s.peers[i].bits.Clear(c)
-		s.avail[c]--
-	}
-}
+// sendSlot queues message m to the peer in slot i.
+func (e *Engine) sendSlot(i int, m wire.Message) { e.emit(Send{Peer: e.live.ids[i], Msg: m}) }
 
 // rollPeers rolls the meters of the peers that may close a sample now.
 // A live engine keeps, by peer slot, a time before which neither meter of
@@ -119,17 +83,18 @@ func (s *liveSeg) lose(p *peer, c int) {
 // sample later, so rollAt stays a safe lower bound.
 func (e *Engine) rollPeers(now time.Time) {
 	l := e.live
+	t := l.at(now)
 	for i, at := range l.rollAt {
+		if t < at {
+			continue
+		}
 		p := l.slots[i]
-		if p == nil || now.Before(at) {
+		if p == nil {
 			continue
 		}
 		p.down.roll(now)
 		p.up.roll(now)
 		l.noteRate(p)
-		l.rollAt[i] = p.down.last.Add(rateSample)
-		if up := p.up.last.Add(rateSample); up.Before(l.rollAt[i]) {
-			l.rollAt[i] = up
-		}
+		l.rollAt[i] = min(l.at(p.down.last), l.at(p.up.last)) + int64(rateSample)
 	}
 }

@@ -39,32 +39,44 @@ type outReq struct {
 }
 
 // peer is the engine's view of one connection.
+//
+// What a live input reads of a peer comes first, in its first two cache
+// lines (the peer is usually cold by then): the live part, whether it is
+// gone, the meters. The struct is in the 320-byte size class, whose
+// objects start on a line.
 type peer struct {
-	id      PeerID
-	since   time.Time // when it was added
-	removed bool      // dropped: a Conn on it is stale
-
-	bits       piece.Bitfield // what they have; Len()==0 until the manifest is known
-	rawBits    []byte         // Bitfield received before the manifest
-	gotRawBits bool
-	earlyHaves []uint32 // Haves received before the manifest
-	wantCount  int      // pieces they have that we lack
-
-	amInterested, theyInterested bool
-	amChoking, theyChoking       bool
-
-	out          map[blockKey]outReq // our outstanding requests to them
-	served       int                 // Serve actions for them since the last Tick
-	snubbedUntil time.Time           // no requests to them before this (after a timeout)
+	lp      livePeer // live mode only
+	removed bool     // dropped: a Conn on it is stale
+	touched bool     // live: in liveState.touched
 
 	down meter // bytes they send us
 	up   meter // bytes we serve them
 
-	lp *livePeer // live mode only
+	id    PeerID
+	since time.Time // when it was added
+
+	bits       piece.Bitfield // what they have; Len()==0 until the manifest is known
+	rawBits    []byte         // Bitfield received before the manifest
+	earlyHaves []uint32       // Haves received before the manifest
+	wantCount  int32          // pieces they have that we lack
+	served     int32          // Serve actions for them since the last Tick (≤ maxPendingServes)
+
+	out          map[blockKey]outReq // our outstanding requests to them
+	snubbedUntil time.Time           // no requests to them before this (after a timeout)
+
+	gotRawBits                   bool
+	amInterested, theyInterested bool
+	amChoking, theyChoking       bool
 }
 
-func newPeer(id PeerID) *peer {
-	return &peer{id: id, amChoking: true, theyChoking: true, out: make(map[blockKey]outReq)}
+// newPeer returns the state of a new connection; a live one has no static
+// requests (out stays nil).
+func newPeer(id PeerID, live bool) *peer {
+	p := &peer{id: id, amChoking: true, theyChoking: true}
+	if !live {
+		p.out = make(map[blockKey]outReq)
+	}
+	return p
 }
 
 // depth returns how many requests may be outstanding to p.

@@ -218,7 +218,7 @@ func TestPipelineDepth(t *testing.T) {
 		want int
 	}{{0, minPipeline}, {64 << 10 * 10, 10}, {1 << 40, maxPipeline}}
 	for _, tt := range tests {
-		p := newPeer("a")
+		p := newPeer("a", false)
 		p.down.rate = tt.rate
 		if got := p.depth(64<<10, epoch); got != tt.want {
 			t.Errorf("rate %.0f: got depth %d, want %d", tt.rate, got, tt.want)

@@ -10,23 +10,38 @@ import (
 // Receive handles message m from peer id. Messages from unknown or banned
 // peers are ignored; malformed content is answered with a Reject or a
 // Disconnect, never a panic. On a live channel the engine keeps LiveData
-// payloads as they are: the caller must not reuse their buffers
-// (wire.Reader allocates a fresh one per frame).
+// payloads and the announcement bytes of Announce and LiveIntro as they
+// are: the caller must not reuse their buffers (wire.Reader allocates a
+// fresh one per frame).
 func (e *Engine) Receive(id PeerID, m wire.Message, now time.Time) {
-	e.ReceiveConn(Conn{e.peers[id]}, m, now)
+	e.ReceiveConn(connOf(e.peers[id]), m, now)
 }
 
 // Conn is an engine's handle on one connected peer, for a runtime that
 // keeps per-connection state of its own: ReceiveConn skips the lookup by
 // ID that Receive does on every message. The zero Conn refers to no peer.
 // A Conn is only meaningful to the engine that returned it.
-type Conn struct{ p *peer }
+type Conn struct {
+	p *peer
+	// slot is p's live slot: chunk maps and announcements, most live
+	// messages, need nothing else of the peer, so their handle is checked
+	// against the slot table and the peer (usually cold) is not read.
+	slot int32
+}
 
 // Conn returns the handle of the connected peer id, and false if id is not
 // connected.
 func (e *Engine) Conn(id PeerID) (Conn, bool) {
 	p := e.peers[id]
-	return Conn{p}, p != nil
+	return connOf(p), p != nil
+}
+
+// connOf returns the handle of p (nil: the zero Conn).
+func connOf(p *peer) Conn {
+	if p == nil {
+		return Conn{}
+	}
+	return Conn{p, int32(p.lp.slot)}
 }
 
 // ReceiveConn is Receive for the peer c refers to. A message on a handle
@@ -34,11 +49,14 @@ func (e *Engine) Conn(id PeerID) (Conn, bool) {
 // an unknown peer.
 func (e *Engine) ReceiveConn(c Conn, m wire.Message, now time.Time) {
 	p := c.p
-	if p == nil || p.removed || m == nil {
+	if p == nil || m == nil {
 		return
 	}
 	if e.live != nil {
-		e.liveReceive(p, m, now)
+		e.liveReceive(c, m, now)
+		return
+	}
+	if p.removed {
 		return
 	}
 	switch m := m.(type) {
