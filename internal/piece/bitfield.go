@@ -54,14 +54,23 @@ func bitfieldBytes(n int) int {
 	return n / 8
 }
 
-// ParseBitfield decodes the wire form for n pieces. The input must be exactly
-// (n+7)/8 bytes and must not set bits past n.
-func ParseBitfield(raw []byte, n int) (Bitfield, error) {
+// CheckBitfield reports whether raw is a well-formed wire form for n
+// pieces: exactly (n+7)/8 bytes, no bit set past n.
+func CheckBitfield(raw []byte, n int) error {
 	if n < 0 || len(raw) != bitfieldBytes(n) {
-		return Bitfield{}, fmt.Errorf("%w: %d bytes for %d pieces", ErrBadBitfield, len(raw), n)
+		return fmt.Errorf("%w: %d bytes for %d pieces", ErrBadBitfield, len(raw), n)
 	}
 	if n%8 != 0 && raw[len(raw)-1]&(0xff>>(n%8)) != 0 {
-		return Bitfield{}, fmt.Errorf("%w: spare bits set", ErrBadBitfield)
+		return fmt.Errorf("%w: spare bits set", ErrBadBitfield)
+	}
+	return nil
+}
+
+// ParseBitfield decodes the wire form for n pieces, checked by
+// CheckBitfield.
+func ParseBitfield(raw []byte, n int) (Bitfield, error) {
+	if err := CheckBitfield(raw, n); err != nil {
+		return Bitfield{}, err
 	}
 	b := Bitfield{n: n, bytes: append([]byte(nil), raw...)}
 	for _, x := range b.bytes {
@@ -122,11 +131,8 @@ func (b Bitfield) Clone() Bitfield {
 // changed(i, set) for every bit that differs, in order. On error b is
 // unchanged.
 func (b *Bitfield) Update(raw []byte, changed func(i int, set bool)) error {
-	if len(raw) != len(b.bytes) {
-		return fmt.Errorf("%w: %d bytes for %d pieces", ErrBadBitfield, len(raw), b.n)
-	}
-	if b.n%8 != 0 && raw[len(raw)-1]&(0xff>>(b.n%8)) != 0 {
-		return fmt.Errorf("%w: spare bits set", ErrBadBitfield)
+	if err := CheckBitfield(raw, b.n); err != nil {
+		return err
 	}
 	for i, x := range raw {
 		for d := b.bytes[i] ^ x; d != 0; {

@@ -223,6 +223,9 @@ var parseBitfieldTests = []struct {
 
 func TestParseBitfield(t *testing.T) {
 	for _, tt := range parseBitfieldTests {
+		if err := CheckBitfield(tt.raw, tt.n); (err == nil) != tt.ok || (err != nil && !errors.Is(err, ErrBadBitfield)) {
+			t.Errorf("%s: CheckBitfield(%x, %d) error %v, want ok %v", tt.name, tt.raw, tt.n, err, tt.ok)
+		}
 		b, err := ParseBitfield(tt.raw, tt.n)
 		if !tt.ok {
 			if !errors.Is(err, ErrBadBitfield) {

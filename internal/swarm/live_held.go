@@ -1,11 +1,6 @@
 package swarm
 
-import (
-	"fmt"
-	"math/bits"
-
-	"github.com/shoal-p2p/shoal/internal/piece"
-)
+import "math/bits"
 
 // What the peers hold of a segment is one word array on the segment, dense
 // by peer slot: slot i's row is the words [i·w, (i+1)·w), w = ⌊n/64⌋+1,
@@ -115,19 +110,7 @@ func (s *liveSeg) clearSlot(i int) {
 	}
 }
 
-// checkMap reports whether raw is a well-formed chunk map of n chunks in
-// the wire layout (piece.Bitfield's), checked as piece.ParseBitfield does.
-func checkMap(raw []byte, n int) error {
-	if len(raw) != (n+7)/8 {
-		return fmt.Errorf("%w: %d bytes for %d chunks", piece.ErrBadBitfield, len(raw), n)
-	}
-	if n%8 != 0 && raw[len(raw)-1]&(0xff>>(n%8)) != 0 {
-		return fmt.Errorf("%w: spare bits set", piece.ErrBadBitfield)
-	}
-	return nil
-}
-
-// mapWord returns word k of a chunk map checked by checkMap, in the
+// mapWord returns word k of a chunk map checked by piece.CheckBitfield, in the
 // tables' layout: wire bit 8j+b (most significant first in byte j) is
 // chunk 8j+b.
 func mapWord(raw []byte, k int) uint64 {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shoal-p2p/shoal/internal/live"
+	"github.com/shoal-p2p/shoal/internal/piece"
 	"github.com/shoal-p2p/shoal/internal/wire"
 )
 
@@ -183,7 +184,7 @@ func (e *Engine) onLiveHave(c Conn, m wire.LiveHave, now time.Time) {
 	if s == nil {
 		return
 	}
-	if checkMap(m.Chunks, s.n) != nil {
+	if piece.CheckBitfield(m.Chunks, s.n) != nil {
 		e.disconnect(c.p, false, "bad live have", now)
 		return
 	}
@@ -193,7 +194,7 @@ func (e *Engine) onLiveHave(c Conn, m wire.LiveHave, now time.Time) {
 	sk, sb := s.seenBit()
 	row := s.row(i)
 	for k, old := range row {
-		x := mapWord(m.Chunks, k) // no bit at or past n: checkMap
+		x := mapWord(m.Chunks, k) // no bit at or past n: CheckBitfield
 		if k == sk {
 			x |= sb
 		}

@@ -139,9 +139,8 @@ func TestLiveSlotTablesInStep(t *testing.T) {
 	}
 }
 
-// TestChunkMapWords checks that checkMap accepts exactly the maps
-// piece.ParseBitfield accepts, and that mapWord puts each chunk where the
-// bitfield has it.
+// TestChunkMapWords checks that mapWord puts each chunk of a map
+// piece.ParseBitfield accepts where the bitfield has it.
 func TestChunkMapWords(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{0, 1, 7, 8, 9, 12, 63, 64, 65, 130, 200} {
@@ -158,9 +157,6 @@ func TestChunkMapWords(t *testing.T) {
 				raw[len(raw)-1] &^= 0xff >> (n % 8) // usually valid
 			}
 			bf, err := piece.ParseBitfield(raw, n)
-			if got := checkMap(raw, n); (got == nil) != (err == nil) {
-				t.Fatalf("n=%d raw=%x: checkMap %v, ParseBitfield %v", n, raw, got, err)
-			}
 			if err != nil {
 				continue
 			}
