@@ -7,7 +7,7 @@ import (
 )
 
 // calendar holds a part's collected messages until they reach their
-// receiver's downlink, and hands them out in key order (flightKey.less):
+// receiver's downlink, and hands them out in key order (cmpFlight):
 // a calendar of buckets by arrival time, bucketWidth wide, sorted when
 // first read; arrivals too far ahead for the calendar wait in a heap.
 // Nearly every message arrives within a fraction of a second of being
@@ -115,7 +115,8 @@ func (a *calendar) next() int64 {
 // len returns the number of keys held.
 func (a *calendar) len() int { return a.n + len(a.far) }
 
-// cmpFlight orders keys as flightKey.less does.
+// cmpFlight orders keys by time, sender and the sender's send order
+// (flightKey).
 func cmpFlight(a, b flightKey) int {
 	if c := cmp.Compare(a.at, b.at); c != 0 {
 		return c

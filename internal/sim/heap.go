@@ -62,15 +62,7 @@ type flightKey struct {
 	seq  uint64
 }
 
-func (a *flightKey) less(b *flightKey) bool {
-	if a.at != b.at {
-		return a.at < b.at
-	}
-	if a.from != b.from {
-		return a.from < b.from
-	}
-	return a.seq < b.seq
-}
+func (a *flightKey) less(b *flightKey) bool { return cmpFlight(*a, *b) < 0 }
 
 // flightHeap is a binary min-heap of flightKeys: a calendar's keys too
 // far ahead for its buckets.
